@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CollectionsArConfig(AppConfig):
+    name = "collections_ar"
+    label = "collections_ar"
+    verbose_name = _("Receivables")

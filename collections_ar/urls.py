@@ -1,0 +1,3 @@
+app_name = "collections_ar"
+
+urlpatterns: list = []

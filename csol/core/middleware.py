@@ -1,0 +1,20 @@
+from django.utils.functional import SimpleLazyObject
+
+from csol.core.tenancy import Viewer, viewer_for
+
+ACTIVE_CUSTOMER_SESSION_KEY = "csol_active_customer"
+
+
+def _viewer(request) -> Viewer:
+    return viewer_for(request.user, request.session.get(ACTIVE_CUSTOMER_SESSION_KEY))
+
+
+class ViewerMiddleware:
+    """Puts `request.viewer` (lazy: no query until a view asks) on every request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.viewer = SimpleLazyObject(lambda: _viewer(request))
+        return self.get_response(request)

@@ -1,0 +1,19 @@
+from csol.core.models.customers import Customer, CustomerStatus, Language, Province, Site
+from csol.core.models.memberships import Invitation, Membership, Role
+from csol.core.models.partners import Partner, PartnerAuthorisation, Scope
+from csol.core.models.users import User
+
+__all__ = [
+    "Customer",
+    "CustomerStatus",
+    "Invitation",
+    "Language",
+    "Membership",
+    "Partner",
+    "PartnerAuthorisation",
+    "Province",
+    "Role",
+    "Scope",
+    "Site",
+    "User",
+]

@@ -1,0 +1,139 @@
+"""The one tenancy primitive: what a signed-in user may see and do, for which customers.
+
+Every customer-facing read is filtered by `Viewer.customer_ids()` (through
+`CustomerOwnedQuerySet.visible_to`); an object outside it is a 404, never a 403. Partner scope and
+agent scope live here and nowhere else, so pages, exports, PDFs and search agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.db import models
+
+from csol.core.models import Customer, Membership, PartnerAuthorisation, Role, Scope
+
+# Who may do what. A member needs one of the roles; a partner needs the scope on its authorisation.
+# Partners never manage a customer's users, nor its invoices and payments.
+ACTIONS: dict[str, tuple[frozenset[str], str | None]] = {
+    "view": (frozenset(Role.values), Scope.VIEW),
+    "order": (frozenset({Role.ADMINISTRATOR, Role.BUYER}), Scope.ORDER),
+    "pay": (frozenset({Role.ADMINISTRATOR, Role.ACCOUNTS_PAYABLE}), None),
+    "manage_users": (frozenset({Role.ADMINISTRATOR}), None),
+    "manage_installed_base": (frozenset({Role.ADMINISTRATOR}), None),
+    "contracts": (frozenset({Role.ADMINISTRATOR, Role.BUYER}), Scope.ORDER),
+    "entitlements": (frozenset({Role.ADMINISTRATOR}), None),
+    "service_request": (frozenset(Role.values), Scope.SERVICE_REQUESTS),
+}
+
+
+@dataclass
+class Viewer:
+    """A user seen through the tenancy rule, with the customer they are acting for."""
+
+    user: object
+    active_customer_id: int | None = None
+    _scoped_ids: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def is_agent(self) -> bool:
+        return bool(getattr(self.user, "is_authenticated", False) and self.user.is_active and self.user.is_staff)
+
+    @property
+    def is_partner(self) -> bool:
+        return bool(getattr(self.user, "partner_id", None)) and not self.is_agent
+
+    @cached_property
+    def roles(self) -> dict[int, str]:
+        """Customer id → role, for the user's active memberships."""
+        if not getattr(self.user, "is_authenticated", False) or not self.user.is_active:
+            return {}
+        return dict(
+            Membership.objects.filter(user=self.user, is_active=True, customer__status__in=["active", "credit_hold"])
+            .values_list("customer_id", "role")
+        )
+
+    @cached_property
+    def partner_scopes(self) -> dict[int, set[str]]:
+        """Customer id → scopes, for the partner's authorisations in force today."""
+        if not self.is_partner or not self.user.is_active:
+            return {}
+        scopes: dict[int, set[str]] = {}
+        rows = PartnerAuthorisation.objects.in_force().filter(partner_id=self.user.partner_id)
+        for customer_id, can_order, can_sr in rows.values_list("customer_id", "can_order", "can_service_requests"):
+            granted = {Scope.VIEW}
+            if can_order:
+                granted.add(Scope.ORDER)
+            if can_sr:
+                granted.add(Scope.SERVICE_REQUESTS)
+            scopes[customer_id] = granted
+        return scopes
+
+    def selectable_customer_ids(self) -> list[int]:
+        """Customers the user may switch to (memberships, then partner authorisations)."""
+        return sorted(set(self.roles) | set(self.partner_scopes))
+
+    def customer_ids(self, scope: str = Scope.VIEW) -> list[int] | None:
+        """Customer ids whose data the user sees now; None means every customer (agents)."""
+        if self.is_agent:
+            return None
+        if scope not in self._scoped_ids:
+            ids = set(self.roles) | {cid for cid, s in self.partner_scopes.items() if scope in s}
+            if self.active_customer_id is not None:
+                ids &= {self.active_customer_id}
+            self._scoped_ids[scope] = sorted(ids)
+        return self._scoped_ids[scope]
+
+    def can(self, action: str, customer_id: int | None = None) -> bool:
+        """Whether the user may take `action` for the customer (the active one by default)."""
+        if self.is_agent:
+            return True
+        customer_id = customer_id or self.active_customer_id
+        roles, scope = ACTIONS[action]
+        if customer_id is None:
+            # Partners with "all my customers" selected: allowed if any customer allows it.
+            return any(self.can(action, cid) for cid in self.selectable_customer_ids())
+        if customer_id in self.roles:
+            return self.roles[customer_id] in roles
+        return scope is not None and scope in self.partner_scopes.get(customer_id, set())
+
+    def customers_for(self, action: str) -> models.QuerySet:
+        """Customers the user may take `action` for (e.g. the choices of a partner's order form)."""
+        if self.is_agent:
+            return Customer.objects.all()
+        ids = [cid for cid in self.selectable_customer_ids() if self.can(action, cid)]
+        if self.active_customer_id is not None:
+            ids = [cid for cid in ids if cid == self.active_customer_id]
+        return Customer.objects.filter(id__in=ids)
+
+    @cached_property
+    def active_customer(self) -> Customer | None:
+        if self.active_customer_id is None:
+            return None
+        return Customer.objects.filter(id=self.active_customer_id).first()
+
+
+def viewer_for(user, active_customer_id: int | None = None) -> Viewer:
+    """A Viewer for a user outside a request (tasks, tests), with a valid active customer."""
+    viewer = Viewer(user=user)
+    selectable = viewer.selectable_customer_ids()
+    if active_customer_id in selectable:
+        viewer.active_customer_id = active_customer_id
+    elif viewer.roles and not viewer.is_agent:
+        # A customer user always acts for one company; partners may look across theirs.
+        viewer.active_customer_id = min(viewer.roles)
+    return viewer
+
+
+class CustomerOwnedQuerySet(models.QuerySet):
+    """Queryset of rows that belong to a customer; `customer_field` names the path to it."""
+
+    customer_field = "customer"
+
+    def visible_to(self, viewer: Viewer, *, scope: str = Scope.VIEW):
+        """Rows the viewer may see; everything for agents, nothing for strangers."""
+        ids = viewer.customer_ids(scope)
+        if ids is None:
+            return self
+        return self.filter(**{f"{self.customer_field}__in": ids})

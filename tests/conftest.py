@@ -1,0 +1,95 @@
+"""Shared personas: a customer user, a user of another customer, a partner, an agent.
+
+Domain apps add their own fixtures in tests/<app>/conftest.py.
+"""
+
+import os
+
+import pytest
+from django.test import Client
+
+from csol.core.models import Role
+from tests.factories import CustomerFactory, PartnerAuthorisationFactory, PartnerFactory, SiteFactory, UserFactory, member
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    # Each test writes private files (PDFs, attachments) to its own folder.
+    settings.MEDIA_ROOT = tmp_path / "private"
+
+
+@pytest.fixture
+def customer(db):
+    customer = CustomerFactory(number="C-900001", legal_name="Acme Québec inc.", province="QC")
+    SiteFactory(customer=customer, name="Siège", city="Montréal", postal_code="H2X 1Y4")
+    return customer
+
+
+@pytest.fixture
+def other_customer(db):
+    customer = CustomerFactory(number="C-900002", legal_name="Other Co. Ltd.", province="ON")
+    SiteFactory(customer=customer, name="Head office")
+    return customer
+
+
+@pytest.fixture
+def customer_user(customer):
+    """An administrator of `customer`."""
+    return member(customer, Role.ADMINISTRATOR, email="admin@acme.example", language="fr")
+
+
+@pytest.fixture
+def other_user(other_customer):
+    """An administrator of another customer: sees none of `customer`'s data."""
+    return member(other_customer, Role.ADMINISTRATOR, email="admin@other.example")
+
+
+@pytest.fixture
+def partner(db):
+    return PartnerFactory(name="Maple Test Partner")
+
+
+@pytest.fixture
+def partner_user(partner, other_customer):
+    """A partner user authorised for `other_customer` only (all scopes)."""
+    PartnerAuthorisationFactory(partner=partner, customer=other_customer)
+    return UserFactory(email="partner@maple.example", partner=partner)
+
+
+@pytest.fixture
+def agent(db):
+    from csol.core.services.desks import desk_groups_sync
+    from django.contrib.auth.models import Group
+
+    desk_groups_sync()
+    user = UserFactory(email="agent@csol.example", is_staff=True)
+    user.groups.set(Group.objects.all())
+    return user
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def customer_client(customer_user):
+    return signed_in(customer_user)
+
+
+@pytest.fixture
+def other_client(other_user):
+    return signed_in(other_user)
+
+
+@pytest.fixture
+def partner_client(partner_user):
+    return signed_in(partner_user)
+
+
+@pytest.fixture
+def agent_client(agent):
+    return signed_in(agent)
