@@ -194,7 +194,12 @@ CELERY_TASK_SOFT_TIME_LIMIT = 540
 # Longer than the longest task, so an unacknowledged task is not handed out twice while it runs.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "invoice-generation": {"task": "billing.tasks.invoice_generation_run", "schedule": 60 * 60},
+    "renewal-reminders": {"task": "contracts.tasks.renewal_reminders_run", "schedule": 60 * 60 * 6},
+    "dunning": {"task": "collections_ar.tasks.dunning_run", "schedule": 60 * 60 * 6},
+    "outbox-sweep": {"task": "csol.core.tasks.outbox_sweep", "schedule": 60},
+}
 
 # Agent desks: each desk group gets the model permissions of these apps (see sync_desk_groups).
 CSOL_DESKS = {
