@@ -44,7 +44,17 @@ class PaymentAdmin(admin.ModelAdmin):
     search_fields = ["number", "reference", "customer__number", "customer__legal_name"]
     date_hierarchy = "received_on"
     list_select_related = ["customer"]
-    readonly_fields = ["number", "customer", "received_on", "method", "amount", "allocated", "status", "created_by", "created_at"]
+    readonly_fields = [
+        "number",
+        "customer",
+        "received_on",
+        "method",
+        "amount",
+        "allocated",
+        "status",
+        "created_by",
+        "created_at",
+    ]
     inlines = [AllocationInline]
     actions = ["allocate_oldest_first", "void"]
 
@@ -53,14 +63,23 @@ class PaymentAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Apply to the oldest open invoices"), permissions=["change"])
     def allocate_oldest_first(self, request, queryset):
-        _run(self, request, queryset, lambda p: payment_allocate_oldest_first(payment=p, actor=request.user),
-             _("%(count)s payments applied."))
+        _run(
+            self,
+            request,
+            queryset,
+            lambda p: payment_allocate_oldest_first(payment=p, actor=request.user),
+            _("%(count)s payments applied."),
+        )
 
     @admin.action(description=_("Void (nothing allocated)"), permissions=["change"])
     def void(self, request, queryset):
-        _run(self, request, queryset,
-             lambda p: payment_transition(payment=p, to=models.PaymentStatus.VOID, actor=request.user),
-             _("%(count)s payments voided."))
+        _run(
+            self,
+            request,
+            queryset,
+            lambda p: payment_transition(payment=p, to=models.PaymentStatus.VOID, actor=request.user),
+            _("%(count)s payments voided."),
+        )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -126,16 +145,25 @@ class CustomerCreditProfileAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Put on credit hold"), permissions=["change"])
     def hold(self, request, queryset):
-        _run(self, request, queryset,
-             lambda p: customer_credit_hold_set(customer=p.customer, hold=True, actor=request.user,
-                                                reason=str(_("From the back office"))),
-             _("%(count)s customers put on credit hold."))
+        _run(
+            self,
+            request,
+            queryset,
+            lambda p: customer_credit_hold_set(
+                customer=p.customer, hold=True, actor=request.user, reason=str(_("From the back office"))
+            ),
+            _("%(count)s customers put on credit hold."),
+        )
 
     @admin.action(description=_("Release the credit hold"), permissions=["change"])
     def release(self, request, queryset):
-        _run(self, request, queryset,
-             lambda p: customer_credit_hold_set(customer=p.customer, hold=False, actor=request.user),
-             _("%(count)s credit holds released."))
+        _run(
+            self,
+            request,
+            queryset,
+            lambda p: customer_credit_hold_set(customer=p.customer, hold=False, actor=request.user),
+            _("%(count)s credit holds released."),
+        )
 
 
 @admin.register(models.CollectionNote)
@@ -168,22 +196,40 @@ class PromiseToPayAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Mark as kept"), permissions=["change"])
     def kept(self, request, queryset):
-        _run(self, request, queryset,
-             lambda p: promise_transition(promise=p, to=models.PromiseStatus.KEPT, actor=request.user),
-             _("%(count)s promises updated."))
+        _run(
+            self,
+            request,
+            queryset,
+            lambda p: promise_transition(promise=p, to=models.PromiseStatus.KEPT, actor=request.user),
+            _("%(count)s promises updated."),
+        )
 
     @admin.action(description=_("Mark as broken"), permissions=["change"])
     def broken(self, request, queryset):
-        _run(self, request, queryset,
-             lambda p: promise_transition(promise=p, to=models.PromiseStatus.BROKEN, actor=request.user),
-             _("%(count)s promises updated."))
+        _run(
+            self,
+            request,
+            queryset,
+            lambda p: promise_transition(promise=p, to=models.PromiseStatus.BROKEN, actor=request.user),
+            _("%(count)s promises updated."),
+        )
 
 
 class RemittanceLineInline(admin.TabularInline):
     model = models.RemittanceLine
     extra = 0
     can_delete = False
-    fields = ["line_number", "received_on", "amount", "payer_reference", "details", "status", "match_kind", "customer", "payment"]
+    fields = [
+        "line_number",
+        "received_on",
+        "amount",
+        "payer_reference",
+        "details",
+        "status",
+        "match_kind",
+        "customer",
+        "payment",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -200,7 +246,16 @@ class RemittanceImportAdmin(ReadOnlyAdmin):
 
 @admin.register(models.RemittanceLine)
 class RemittanceLineAdmin(ReadOnlyAdmin):
-    list_display = ["remittance_import", "line_number", "received_on", "amount", "payer_reference", "status", "match_kind", "customer"]
+    list_display = [
+        "remittance_import",
+        "line_number",
+        "received_on",
+        "amount",
+        "payer_reference",
+        "status",
+        "match_kind",
+        "customer",
+    ]
     list_filter = ["status", "match_kind", "received_on"]
     search_fields = ["payer_reference", "details", "customer__number"]
     list_select_related = ["remittance_import", "customer"]
@@ -211,8 +266,13 @@ class RemittanceLineAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Leave unmatched"), permissions=["change"])
     def leave_unmatched(self, request, queryset):
-        _run(self, request, queryset, lambda line: remittance_line_leave_unmatched(line=line, actor=request.user),
-             _("%(count)s lines left unmatched."))
+        _run(
+            self,
+            request,
+            queryset,
+            lambda line: remittance_line_leave_unmatched(line=line, actor=request.user),
+            _("%(count)s lines left unmatched."),
+        )
 
 
 @admin.register(models.PayerReference)
@@ -239,8 +299,17 @@ class RemittanceAdviceAdmin(admin.ModelAdmin):
     search_fields = ["customer__number", "customer__legal_name", "reference"]
     list_select_related = ["customer"]
     readonly_fields = [
-        "customer", "paid_on", "method", "reference", "amount", "note", "attachment", "attachment_name", "status",
-        "submitted_by", "created_at",
+        "customer",
+        "paid_on",
+        "method",
+        "reference",
+        "amount",
+        "note",
+        "attachment",
+        "attachment_name",
+        "status",
+        "submitted_by",
+        "created_at",
     ]
     inlines = [AdviceLineInline]
     actions = ["reconciled"]
@@ -250,8 +319,13 @@ class RemittanceAdviceAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Mark as reconciled"), permissions=["change"])
     def reconciled(self, request, queryset):
-        _run(self, request, queryset, lambda a: remittance_advice_reconcile(advice=a, actor=request.user),
-             _("%(count)s remittance advices reconciled."))
+        _run(
+            self,
+            request,
+            queryset,
+            lambda a: remittance_advice_reconcile(advice=a, actor=request.user),
+            _("%(count)s remittance advices reconciled."),
+        )
 
 
 @admin.register(models.DunningReminder)

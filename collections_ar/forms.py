@@ -27,7 +27,8 @@ class InvoiceAmountsMixin:
         initial = initial or {}
         for invoice in self.invoices:
             self.fields[f"amount_{invoice.pk}"] = money_field(
-                _("Amount for invoice %(number)s") % {"number": invoice.number}, required=False,
+                _("Amount for invoice %(number)s") % {"number": invoice.number},
+                required=False,
                 initial=initial.get(invoice.pk),
             )
 
@@ -67,10 +68,14 @@ class RemittanceAdviceForm(InvoiceAmountsMixin, forms.Form):
     paid_on = forms.DateField(label=_("Payment date"), widget=DATE_INPUT)
     method = forms.ChoiceField(label=_("Payment method"), choices=PaymentMethod.choices)
     reference = forms.CharField(
-        label=_("Payment reference"), max_length=60, help_text=_("Cheque number or transfer confirmation number.")
+        label=_("Payment reference"),
+        max_length=60,
+        help_text=_("Cheque number or transfer confirmation number."),
     )
     amount = money_field(_("Total paid"))
-    note = forms.CharField(label=_("Message"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("Message"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     attachment = forms.FileField(
         label=_("Proof of payment"), required=False, help_text=_("Optional: PDF, PNG or JPEG, up to 10 MB.")
     )
@@ -134,8 +139,12 @@ class CreditApplyForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.credit_notes = {str(n.pk): n for n in credit_notes}
         self.open_invoices = {str(i.pk): i for i in invoices}
-        self.fields["credit_note"].choices = [(k, f"{n.number} ({n.open_amount})") for k, n in self.credit_notes.items()]
-        self.fields["invoice"].choices = [(k, f"{i.number} ({i.open_amount})") for k, i in self.open_invoices.items()]
+        self.fields["credit_note"].choices = [
+            (k, f"{n.number} ({n.open_amount})") for k, n in self.credit_notes.items()
+        ]
+        self.fields["invoice"].choices = [
+            (k, f"{i.number} ({i.open_amount})") for k, i in self.open_invoices.items()
+        ]
 
 
 class WriteOffForm(forms.Form):
@@ -147,7 +156,9 @@ class WriteOffForm(forms.Form):
     def __init__(self, *args, invoices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.open_invoices = {str(i.pk): i for i in invoices}
-        self.fields["invoice"].choices = [(k, f"{i.number} ({i.open_amount})") for k, i in self.open_invoices.items()]
+        self.fields["invoice"].choices = [
+            (k, f"{i.number} ({i.open_amount})") for k, i in self.open_invoices.items()
+        ]
 
 
 class NoteForm(forms.Form):
@@ -166,18 +177,28 @@ class CreditHoldForm(forms.Form):
 
 class CreditProfileForm(forms.ModelForm):
     accepted_methods = forms.MultipleChoiceField(
-        label=_("Accepted payment methods"), choices=PaymentMethod.choices, required=False,
+        label=_("Accepted payment methods"),
+        choices=PaymentMethod.choices,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     auto_credit_hold = forms.NullBooleanField(
         label=_("Automatic credit hold"),
         required=False,
-        widget=forms.Select(choices=[("unknown", _("Portal setting")), ("true", _("Yes")), ("false", _("No"))]),
+        widget=forms.Select(
+            choices=[("unknown", _("Portal setting")), ("true", _("Yes")), ("false", _("No"))]
+        ),
     )
 
     class Meta:
         model = CustomerCreditProfile
-        fields = ["do_not_dun", "auto_credit_hold", "accepted_methods", "remittance_instructions", "annual_interest_rate"]
+        fields = [
+            "do_not_dun",
+            "auto_credit_hold",
+            "accepted_methods",
+            "remittance_instructions",
+            "annual_interest_rate",
+        ]
         widgets = {"remittance_instructions": forms.Textarea(attrs={"rows": 3})}
 
 
@@ -190,7 +211,9 @@ class LineCustomerForm(forms.Form):
 
 
 class LineConfirmForm(InvoiceAmountsMixin, forms.Form):
-    method = forms.ChoiceField(label=_("Payment method"), choices=PaymentMethod.choices, initial=PaymentMethod.EFT)
+    method = forms.ChoiceField(
+        label=_("Payment method"), choices=PaymentMethod.choices, initial=PaymentMethod.EFT
+    )
 
     def __init__(self, *args, invoices=(), initial_amounts=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,8 +4,12 @@ The money invariants live in the database (CheckConstraints on the running total
 service (`collections_ar.services.allocation`), which locks the payment then the invoices by id.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Abs
+from django.db.models.lookups import LessThan
 from django.utils.translation import gettext_lazy as _
 
 from csol.core.tenancy import CustomerOwnedQuerySet
@@ -39,7 +43,9 @@ class CustomerCreditProfile(models.Model):
     customer = models.OneToOneField(
         "core.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="credit_profile"
     )
-    do_not_dun = models.BooleanField(_("do not dun"), default=False, help_text=_("No payment reminders are sent."))
+    do_not_dun = models.BooleanField(
+        _("do not dun"), default=False, help_text=_("No payment reminders are sent.")
+    )
     auto_credit_hold = models.BooleanField(
         _("automatic credit hold"),
         null=True,
@@ -49,7 +55,11 @@ class CustomerCreditProfile(models.Model):
     accepted_methods = models.JSONField(_("accepted payment methods"), default=list, blank=True)
     remittance_instructions = models.TextField(_("remittance instructions"), blank=True)
     annual_interest_rate = models.DecimalField(
-        _("annual interest rate on overdue amounts (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+        _("annual interest rate on overdue amounts (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -83,10 +93,18 @@ class Payment(models.Model):
     amount = models.DecimalField(_("amount"), **MONEY)
     # Running total kept by the allocation service under the payment's row lock.
     allocated = models.DecimalField(_("allocated"), default=0, **MONEY)
-    reference = models.CharField(_("reference"), max_length=60, blank=True, help_text=_("Cheque number, EFT trace."))
-    status = models.CharField(_("status"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.RECEIVED)
+    reference = models.CharField(
+        _("reference"), max_length=60, blank=True, help_text=_("Cheque number, EFT trace.")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.RECEIVED
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
@@ -97,15 +115,23 @@ class Payment(models.Model):
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         ordering = ["-received_on", "-id"]
-        indexes = [models.Index(fields=["customer", "status", "received_on"], name="payment_customer_status_date")]
+        indexes = [
+            models.Index(fields=["customer", "status", "received_on"], name="payment_customer_status_date")
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive"),
-            models.CheckConstraint(condition=models.Q(allocated__gte=0), name="payment_allocated_non_negative"),
+            models.CheckConstraint(
+                condition=models.Q(allocated__gte=0), name="payment_allocated_non_negative"
+            ),
             models.CheckConstraint(
                 condition=models.Q(allocated__lte=models.F("amount")), name="payment_allocated_within_amount"
             ),
-            models.CheckConstraint(condition=models.Q(status__in=PaymentStatus.values), name="payment_status_valid"),
-            models.CheckConstraint(condition=models.Q(method__in=PaymentMethod.values), name="payment_method_valid"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=PaymentStatus.values), name="payment_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(method__in=PaymentMethod.values), name="payment_method_valid"
+            ),
         ]
 
     def __str__(self):
@@ -125,10 +151,15 @@ class InvoiceAccount(models.Model):
     """
 
     invoice = models.OneToOneField(
-        "billing.Invoice", verbose_name=_("invoice"), on_delete=models.PROTECT, primary_key=True,
+        "billing.Invoice",
+        verbose_name=_("invoice"),
+        on_delete=models.PROTECT,
+        primary_key=True,
         related_name="receivable",
     )
-    customer = models.ForeignKey("core.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        "core.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+"
+    )
     total = models.DecimalField(_("total"), **MONEY)
     paid = models.DecimalField(_("payments allocated"), default=0, **MONEY)
     credited = models.DecimalField(_("credits applied"), default=0, **MONEY)
@@ -144,10 +175,21 @@ class InvoiceAccount(models.Model):
                 condition=models.Q(paid__gte=0, credited__gte=0, written_off__gte=0, total__gte=0),
                 name="invoice_account_parts_non_negative",
             ),
-            models.CheckConstraint(condition=models.Q(open_balance__gte=0), name="invoice_account_open_non_negative"),
             models.CheckConstraint(
-                condition=models.Q(
-                    open_balance=models.F("total") - models.F("paid") - models.F("credited") - models.F("written_off")
+                condition=models.Q(open_balance__gte=0), name="invoice_account_open_non_negative"
+            ),
+            # Within half a cent rather than equal: SQLite evaluates the arithmetic in floating point
+            # (PostgreSQL's numeric is exact); amounts have two places, so this is still exact to the cent.
+            models.CheckConstraint(
+                condition=LessThan(
+                    Abs(
+                        models.F("total")
+                        - models.F("paid")
+                        - models.F("credited")
+                        - models.F("written_off")
+                        - models.F("open_balance")
+                    ),
+                    models.Value(Decimal("0.005")),
                 ),
                 name="invoice_account_open_is_rest",
             ),
@@ -160,13 +202,20 @@ class InvoiceAccount(models.Model):
 class Allocation(models.Model):
     """Part of a payment applied to one invoice."""
 
-    payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="allocations")
+    payment = models.ForeignKey(
+        Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="allocations"
+    )
     invoice = models.ForeignKey(
         "billing.Invoice", verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="allocations"
     )
     amount = models.DecimalField(_("amount"), **MONEY)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("allocated at"), auto_now_add=True)
 
@@ -174,7 +223,9 @@ class Allocation(models.Model):
         verbose_name = _("allocation")
         verbose_name_plural = _("allocations")
         ordering = ["created_at", "id"]
-        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="allocation_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="allocation_amount_positive")
+        ]
 
     def __str__(self):
         return f"{self.payment} → {self.invoice}: {self.amount}"
@@ -184,15 +235,26 @@ class CreditApplication(models.Model):
     """Part of a credit note applied to one invoice (linked credit notes are applied automatically)."""
 
     credit_note = models.ForeignKey(
-        "billing.Invoice", verbose_name=_("credit note"), on_delete=models.PROTECT, related_name="credit_applications"
+        "billing.Invoice",
+        verbose_name=_("credit note"),
+        on_delete=models.PROTECT,
+        related_name="credit_applications",
     )
     invoice = models.ForeignKey(
-        "billing.Invoice", verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="credits_received"
+        "billing.Invoice",
+        verbose_name=_("invoice"),
+        on_delete=models.PROTECT,
+        related_name="credits_received",
     )
     amount = models.DecimalField(_("amount"), **MONEY)
     applied_on = models.DateField(_("applied on"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("applied at"), auto_now_add=True)
 
@@ -200,7 +262,9 @@ class CreditApplication(models.Model):
         verbose_name = _("credit note application")
         verbose_name_plural = _("credit note applications")
         ordering = ["created_at", "id"]
-        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="credit_application_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="credit_application_positive")
+        ]
 
     def __str__(self):
         return f"{self.credit_note} → {self.invoice}: {self.amount}"
@@ -217,7 +281,9 @@ class WriteOffReason(models.TextChoices):
 class WriteOff(models.Model):
     """An amount of an invoice an agent gave up collecting, with the reason."""
 
-    invoice = models.ForeignKey("billing.Invoice", verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="write_offs")
+    invoice = models.ForeignKey(
+        "billing.Invoice", verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="write_offs"
+    )
     amount = models.DecimalField(_("amount"), **MONEY)
     reason = models.CharField(_("reason"), max_length=16, choices=WriteOffReason.choices)
     note = models.CharField(_("note"), max_length=250, blank=True)
@@ -233,7 +299,9 @@ class WriteOff(models.Model):
         ordering = ["-written_off_on", "-id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="write_off_amount_positive"),
-            models.CheckConstraint(condition=models.Q(reason__in=WriteOffReason.values), name="write_off_reason_valid"),
+            models.CheckConstraint(
+                condition=models.Q(reason__in=WriteOffReason.values), name="write_off_reason_valid"
+            ),
         ]
 
     def __str__(self):
@@ -254,16 +322,35 @@ class EventKind(models.TextChoices):
 class ReceivableEvent(models.Model):
     """Audit trail of every write on a customer's account, with who did it."""
 
-    customer = models.ForeignKey("core.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(
+        "core.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="+"
+    )
     kind = models.CharField(_("event"), max_length=24, choices=EventKind.choices)
-    payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.CASCADE, null=True, blank=True, related_name="events")
+    payment = models.ForeignKey(
+        Payment,
+        verbose_name=_("payment"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
     invoice = models.ForeignKey(
-        "billing.Invoice", verbose_name=_("invoice"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "billing.Invoice",
+        verbose_name=_("invoice"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     amount = models.DecimalField(_("amount"), null=True, blank=True, **MONEY)
     note = models.CharField(_("note"), max_length=250, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
@@ -280,9 +367,13 @@ class ReceivableEvent(models.Model):
 class CollectionNote(models.Model):
     """A collector's note on a customer's account."""
 
-    customer = models.ForeignKey("core.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="collection_notes")
+    customer = models.ForeignKey(
+        "core.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="collection_notes"
+    )
     text = models.TextField(_("note"), max_length=2000)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("written"), auto_now_add=True)
 
     class Meta:
@@ -304,19 +395,27 @@ class PromiseStatus(models.TextChoices):
 class PromiseToPay(models.Model):
     """A customer's promise, taken by a collector, to pay an amount by a date."""
 
-    customer = models.ForeignKey("core.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="payment_promises")
+    customer = models.ForeignKey(
+        "core.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="payment_promises"
+    )
     promised_on = models.DateField(_("promised payment date"))
     amount = models.DecimalField(_("amount"), **MONEY)
     note = models.CharField(_("note"), max_length=250, blank=True)
-    status = models.CharField(_("status"), max_length=8, choices=PromiseStatus.choices, default=PromiseStatus.OPEN)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("taken by"), on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=8, choices=PromiseStatus.choices, default=PromiseStatus.OPEN
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("taken by"), on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("promise to pay")
         verbose_name_plural = _("promises to pay")
         ordering = ["promised_on", "id"]
-        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="promise_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="promise_amount_positive")
+        ]
 
     def __str__(self):
         return f"{self.customer}: {self.amount} ({self.promised_on})"
@@ -327,7 +426,9 @@ class RemittanceImport(models.Model):
 
     file_name = models.CharField(_("file name"), max_length=200)
     file_hash = models.CharField(_("SHA-256 of the file"), max_length=64, unique=True)
-    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("imported by"), on_delete=models.PROTECT, related_name="+")
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("imported by"), on_delete=models.PROTECT, related_name="+"
+    )
     imported_at = models.DateTimeField(_("imported"), auto_now_add=True)
     rows_read = models.PositiveIntegerField(_("rows read"), default=0)
     rows_recorded = models.PositiveIntegerField(_("rows recorded"), default=0)
@@ -359,7 +460,9 @@ class MatchKind(models.TextChoices):
 class RemittanceLine(models.Model):
     """One row of a bank remittance file, with the match the portal proposes."""
 
-    remittance_import = models.ForeignKey(RemittanceImport, verbose_name=_("import"), on_delete=models.PROTECT, related_name="lines")
+    remittance_import = models.ForeignKey(
+        RemittanceImport, verbose_name=_("import"), on_delete=models.PROTECT, related_name="lines"
+    )
     line_number = models.PositiveIntegerField(_("line"))
     # Hash of the row's content and its occurrence in the file: a row is recorded once across files.
     row_hash = models.CharField(_("row hash"), max_length=64, unique=True)
@@ -367,16 +470,35 @@ class RemittanceLine(models.Model):
     amount = models.DecimalField(_("amount"), **MONEY)
     payer_reference = models.CharField(_("payer reference"), max_length=120, blank=True)
     details = models.CharField(_("details"), max_length=500, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=LineStatus.choices, default=LineStatus.PROPOSED)
-    match_kind = models.CharField(_("match"), max_length=20, choices=MatchKind.choices, default=MatchKind.NONE)
+    status = models.CharField(
+        _("status"), max_length=10, choices=LineStatus.choices, default=LineStatus.PROPOSED
+    )
+    match_kind = models.CharField(
+        _("match"), max_length=20, choices=MatchKind.choices, default=MatchKind.NONE
+    )
     customer = models.ForeignKey(
-        "core.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "core.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     payment = models.OneToOneField(
-        Payment, verbose_name=_("payment"), on_delete=models.PROTECT, null=True, blank=True, related_name="remittance_line"
+        Payment,
+        verbose_name=_("payment"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="remittance_line",
     )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -384,7 +506,9 @@ class RemittanceLine(models.Model):
         verbose_name_plural = _("bank remittance lines")
         ordering = ["remittance_import", "line_number"]
         indexes = [models.Index(fields=["status", "received_on"], name="remittance_line_status_date")]
-        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="remittance_line_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="remittance_line_amount_positive")
+        ]
 
     def __str__(self):
         return f"{self.remittance_import} #{self.line_number}"
@@ -393,8 +517,12 @@ class RemittanceLine(models.Model):
 class RemittanceMatch(models.Model):
     """A proposed (or agent-split) share of a remittance line for one invoice."""
 
-    line = models.ForeignKey(RemittanceLine, verbose_name=_("line"), on_delete=models.CASCADE, related_name="matches")
-    invoice = models.ForeignKey("billing.Invoice", verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="+")
+    line = models.ForeignKey(
+        RemittanceLine, verbose_name=_("line"), on_delete=models.CASCADE, related_name="matches"
+    )
+    invoice = models.ForeignKey(
+        "billing.Invoice", verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="+"
+    )
     amount = models.DecimalField(_("amount"), **MONEY)
 
     class Meta:
@@ -413,7 +541,9 @@ class PayerReference(models.Model):
     """A bank payer reference known to belong to a customer (learned when an agent confirms a line)."""
 
     reference = models.CharField(_("payer reference"), max_length=120, unique=True)
-    customer = models.ForeignKey("core.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(
+        "core.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("payer reference")
@@ -435,7 +565,12 @@ class RemittanceAdviceQuerySet(CustomerOwnedQuerySet):
 class RemittanceAdvice(models.Model):
     """A customer telling CSO it paid: which invoices, how much, the reference, the date."""
 
-    customer = models.ForeignKey("core.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="remittance_advices")
+    customer = models.ForeignKey(
+        "core.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="remittance_advices",
+    )
     paid_on = models.DateField(_("payment date"))
     method = models.CharField(_("payment method"), max_length=12, choices=PaymentMethod.choices)
     reference = models.CharField(_("payment reference"), max_length=60)
@@ -443,8 +578,12 @@ class RemittanceAdvice(models.Model):
     note = models.CharField(_("message"), max_length=500, blank=True)
     attachment = models.FileField(_("attachment"), upload_to="collections_ar/remittances/%Y/%m/", blank=True)
     attachment_name = models.CharField(_("attachment name"), max_length=200, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=AdviceStatus.choices, default=AdviceStatus.SUBMITTED)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=10, choices=AdviceStatus.choices, default=AdviceStatus.SUBMITTED
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("submitted"), auto_now_add=True)
 
     objects = RemittanceAdviceQuerySet.as_manager()
@@ -454,15 +593,21 @@ class RemittanceAdvice(models.Model):
         verbose_name_plural = _("remittance advices")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "-created_at"], name="advice_status_time")]
-        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="advice_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="advice_amount_positive")
+        ]
 
     def __str__(self):
         return f"{self.customer}: {self.reference}"
 
 
 class RemittanceAdviceLine(models.Model):
-    advice = models.ForeignKey(RemittanceAdvice, verbose_name=_("remittance advice"), on_delete=models.CASCADE, related_name="lines")
-    invoice = models.ForeignKey("billing.Invoice", verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="+")
+    advice = models.ForeignKey(
+        RemittanceAdvice, verbose_name=_("remittance advice"), on_delete=models.CASCADE, related_name="lines"
+    )
+    invoice = models.ForeignKey(
+        "billing.Invoice", verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="+"
+    )
     amount = models.DecimalField(_("amount"), **MONEY)
 
     class Meta:
@@ -488,7 +633,9 @@ class ReminderStatus(models.TextChoices):
 class DunningReminder(models.Model):
     """One reminder level of one invoice: written before the email, so it is never sent twice."""
 
-    invoice = models.ForeignKey("billing.Invoice", verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="reminders")
+    invoice = models.ForeignKey(
+        "billing.Invoice", verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="reminders"
+    )
     level = models.CharField(_("level"), max_length=20)
     offset_days = models.SmallIntegerField(_("days from due date"))
     status = models.CharField(_("status"), max_length=10, choices=ReminderStatus.choices)
@@ -500,7 +647,9 @@ class DunningReminder(models.Model):
         verbose_name = _("payment reminder")
         verbose_name_plural = _("payment reminders")
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["invoice", "level"], name="dunning_reminder_once_per_level")]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "level"], name="dunning_reminder_once_per_level")
+        ]
         indexes = [models.Index(fields=["invoice", "offset_days"], name="dunning_invoice_offset")]
 
     def __str__(self):

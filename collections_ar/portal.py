@@ -51,7 +51,10 @@ def invoice_panel(*, invoice, viewer):
 
     if invoice.kind != DocumentKind.INVOICE or invoice.issue_date is None:
         return None
-    return "collections_ar/_invoice_panel.html", {"receivable": invoice_receivable(invoice=invoice), "viewer": viewer}
+    return "collections_ar/_invoice_panel.html", {
+        "receivable": invoice_receivable(invoice=invoice),
+        "viewer": viewer,
+    }
 
 
 register_area(

@@ -38,6 +38,7 @@ from collections_ar.models import (
     WriteOff,
 )
 from csol.core.models import Customer
+from csol.core.money import quantize_money
 
 ZERO = Decimal("0.00")
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
@@ -118,9 +119,9 @@ class Aging:
 
 def _aging_from(row: dict) -> Aging:
     return Aging(
-        buckets=[(key, label, row.get(key) or ZERO) for key, label, _low, _high in BUCKETS],
-        total=row.get("total") or ZERO,
-        disputed=row.get("disputed_total") or ZERO,
+        buckets=[(key, label, quantize_money(row.get(key) or ZERO)) for key, label, _low, _high in BUCKETS],
+        total=quantize_money(row.get("total") or ZERO),
+        disputed=quantize_money(row.get("disputed_total") or ZERO),
     )
 
 
@@ -151,7 +152,7 @@ def unapplied_cash(*, customer: Customer) -> Decimal:
     result = Payment.objects.filter(customer=customer, status=PaymentStatus.RECEIVED).aggregate(
         left=Coalesce(Sum(F("amount") - F("allocated"), output_field=MONEY_FIELD), _zero())
     )
-    return result["left"]
+    return quantize_money(result["left"])
 
 
 def unused_credits(*, customer: Customer) -> Decimal:
@@ -159,7 +160,7 @@ def unused_credits(*, customer: Customer) -> Decimal:
     result = with_open_amount(
         Invoice.objects.filter(customer=customer, kind=DocumentKind.CREDIT_NOTE, status__in=POSTED_STATUSES)
     ).aggregate(left=Coalesce(Sum("open_amount"), _zero()))
-    return result["left"]
+    return quantize_money(result["left"])
 
 
 def credit_profile(*, customer: Customer) -> CustomerCreditProfile:
@@ -211,6 +212,16 @@ class AccountSummary:
     @property
     def remittance_instructions(self) -> str:
         return self.profile.remittance_instructions or conf.remittance_instructions_default()
+
+
+def interest_rate(*, customer: Customer) -> Decimal:
+    """Annual interest rate on overdue amounts (Interest Act, s. 4: always stated per year)."""
+    rate = (
+        CustomerCreditProfile.objects.filter(customer=customer)
+        .values_list("annual_interest_rate", flat=True)
+        .first()
+    )
+    return rate if rate is not None else conf.annual_interest_rate_default()
 
 
 def account_summary(*, customer: Customer, as_of: date | None = None) -> AccountSummary:
@@ -285,24 +296,30 @@ class Statement:
 
 
 def _documents(customer, kind):
-    return Invoice.objects.filter(customer=customer, kind=kind, status__in=POSTED_STATUSES, issue_date__isnull=False)
+    return Invoice.objects.filter(
+        customer=customer, kind=kind, status__in=POSTED_STATUSES, issue_date__isnull=False
+    )
 
 
 def _balance_before(customer: Customer, day: date) -> Decimal:
     """Everything billed before `day` less everything credited, paid and written off before it."""
-    invoiced = _documents(customer, DocumentKind.INVOICE).filter(issue_date__lt=day).aggregate(
-        s=Coalesce(Sum("total"), _zero())
-    )["s"]
-    credited = _documents(customer, DocumentKind.CREDIT_NOTE).filter(issue_date__lt=day).aggregate(
-        s=Coalesce(Sum(Abs("total")), _zero())
-    )["s"]
-    paid = Payment.objects.filter(customer=customer, status=PaymentStatus.RECEIVED, received_on__lt=day).aggregate(
-        s=Coalesce(Sum("amount"), _zero())
-    )["s"]
+    invoiced = (
+        _documents(customer, DocumentKind.INVOICE)
+        .filter(issue_date__lt=day)
+        .aggregate(s=Coalesce(Sum("total"), _zero()))["s"]
+    )
+    credited = (
+        _documents(customer, DocumentKind.CREDIT_NOTE)
+        .filter(issue_date__lt=day)
+        .aggregate(s=Coalesce(Sum(Abs("total")), _zero()))["s"]
+    )
+    paid = Payment.objects.filter(
+        customer=customer, status=PaymentStatus.RECEIVED, received_on__lt=day
+    ).aggregate(s=Coalesce(Sum("amount"), _zero()))["s"]
     written = WriteOff.objects.filter(invoice__customer=customer, written_off_on__lt=day).aggregate(
         s=Coalesce(Sum("amount"), _zero())
     )["s"]
-    return invoiced - credited - paid - written
+    return quantize_money(invoiced - credited - paid - written)
 
 
 def statement(*, customer: Customer, start: date, end: date) -> Statement:
@@ -311,36 +328,86 @@ def statement(*, customer: Customer, start: date, end: date) -> Statement:
     lines: list[tuple] = []
     for invoice in _documents(customer, DocumentKind.INVOICE).filter(issue_date__range=(start, end)):
         due = invoice.due_date.isoformat() if invoice.due_date else ""
-        lines.append((invoice.issue_date, 0, invoice.pk, StatementLine(
-            invoice.issue_date, "invoice", str(_("Invoice")), invoice.number or "", invoice.total, ZERO, detail=due,
-        )))
-    notes = _documents(customer, DocumentKind.CREDIT_NOTE).filter(issue_date__range=(start, end)).select_related(
-        "credited_invoice"
+        lines.append(
+            (
+                invoice.issue_date,
+                0,
+                invoice.pk,
+                StatementLine(
+                    invoice.issue_date,
+                    "invoice",
+                    str(_("Invoice")),
+                    invoice.number or "",
+                    invoice.total,
+                    ZERO,
+                    detail=due,
+                ),
+            )
+        )
+    notes = (
+        _documents(customer, DocumentKind.CREDIT_NOTE)
+        .filter(issue_date__range=(start, end))
+        .select_related("credited_invoice")
     )
     for note in notes:
         credited = note.credited_invoice.number if note.credited_invoice else ""
-        lines.append((note.issue_date, 1, note.pk, StatementLine(
-            note.issue_date, "credit_note", str(_("Credit note")), note.number or "", ZERO, abs(note.total),
-            detail=credited or "",
-        )))
-    payments = (
-        Payment.objects.filter(customer=customer, status=PaymentStatus.RECEIVED, received_on__range=(start, end))
-        .prefetch_related(Prefetch("allocations", queryset=Allocation.objects.select_related("invoice")))
-    )
+        lines.append(
+            (
+                note.issue_date,
+                1,
+                note.pk,
+                StatementLine(
+                    note.issue_date,
+                    "credit_note",
+                    str(_("Credit note")),
+                    note.number or "",
+                    ZERO,
+                    abs(note.total),
+                    detail=credited or "",
+                ),
+            )
+        )
+    payments = Payment.objects.filter(
+        customer=customer, status=PaymentStatus.RECEIVED, received_on__range=(start, end)
+    ).prefetch_related(Prefetch("allocations", queryset=Allocation.objects.select_related("invoice")))
     for payment in payments:
         applied = ", ".join(f"{a.invoice.number}" for a in payment.allocations.all())
-        lines.append((payment.received_on, 2, payment.pk, StatementLine(
-            payment.received_on, "payment", str(_("Payment")) + f" ({payment.get_method_display()})",
-            payment.reference or payment.number or "", ZERO, payment.amount, detail=applied,
-        )))
+        lines.append(
+            (
+                payment.received_on,
+                2,
+                payment.pk,
+                StatementLine(
+                    payment.received_on,
+                    "payment",
+                    str(_("Payment")) + f" ({payment.get_method_display()})",
+                    payment.reference or payment.number or "",
+                    ZERO,
+                    payment.amount,
+                    detail=applied,
+                ),
+            )
+        )
     write_offs = WriteOff.objects.filter(
         invoice__customer=customer, written_off_on__range=(start, end)
     ).select_related("invoice")
     for write_off in write_offs:
-        lines.append((write_off.written_off_on, 3, write_off.pk, StatementLine(
-            write_off.written_off_on, "write_off", str(_("Write-off")), write_off.invoice.number or "", ZERO,
-            write_off.amount, detail=write_off.get_reason_display(),
-        )))
+        lines.append(
+            (
+                write_off.written_off_on,
+                3,
+                write_off.pk,
+                StatementLine(
+                    write_off.written_off_on,
+                    "write_off",
+                    str(_("Write-off")),
+                    write_off.invoice.number or "",
+                    ZERO,
+                    write_off.amount,
+                    detail=write_off.get_reason_display(),
+                ),
+            )
+        )
     ordered = [entry[3] for entry in sorted(lines, key=lambda entry: entry[:3])]
     running = opening
     for line in ordered:
@@ -358,7 +425,9 @@ def invoice_receivable(*, invoice: Invoice) -> dict:
         Allocation.objects.filter(invoice=invoice).select_related("payment").order_by("created_at", "id")
     )
     credits = list(
-        CreditApplication.objects.filter(invoice=invoice).select_related("credit_note").order_by("created_at", "id")
+        CreditApplication.objects.filter(invoice=invoice)
+        .select_related("credit_note")
+        .order_by("created_at", "id")
     )
     write_offs = list(WriteOff.objects.filter(invoice=invoice).order_by("written_off_on", "id"))
     account = getattr(invoice, "receivable", None) if hasattr(invoice, "receivable") else None

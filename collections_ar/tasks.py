@@ -18,7 +18,12 @@ def dunning_run() -> dict:
     held = credit_hold_auto_run()
     logger.info(
         "dunning_run sent=%s skipped=%s no_contact=%s emails=%s credits_applied=%s held=%s",
-        result.sent, result.skipped, result.no_contact, result.emails, applied, len(held),
+        result.sent,
+        result.skipped,
+        result.no_contact,
+        result.emails,
+        applied,
+        len(held),
     )
     return {"sent": result.sent, "skipped": result.skipped, "emails": result.emails, "held": len(held)}
 

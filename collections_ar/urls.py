@@ -17,7 +17,9 @@ urlpatterns = [
     path("agent/reconciliation/", reconciliation.imports, name="imports"),
     path("agent/reconciliation/<int:pk>/", reconciliation.import_detail, name="import"),
     path("agent/reconciliation/lines/<int:pk>/", reconciliation.line_detail, name="line"),
-    path("agent/reconciliation/lines/<int:pk>/unmatched/", reconciliation.line_unmatched, name="line_unmatched"),
+    path(
+        "agent/reconciliation/lines/<int:pk>/unmatched/", reconciliation.line_unmatched, name="line_unmatched"
+    ),
     path("agent/advices/<int:pk>/reconciled/", reconciliation.advice_reconcile, name="advice_reconcile"),
     path("agent/customers/<str:number>/", agent.customer_view, name="agent_customer"),
     path("agent/customers/<str:number>/notes/", agent.note_create, name="note_create"),
@@ -33,5 +35,9 @@ urlpatterns = [
     path("<str:number>/statement.pdf", account.statement_pdf, name="statement_pdf"),
     path("<str:number>/statement.csv", account.statement_csv, name="statement_csv"),
     path("<str:number>/remittance-advice/", account.remittance_advice, name="remittance_advice"),
-    path("<str:number>/remittance-advice/<int:pk>/attachment/", account.advice_attachment, name="advice_attachment"),
+    path(
+        "<str:number>/remittance-advice/<int:pk>/attachment/",
+        account.advice_attachment,
+        name="advice_attachment",
+    ),
 ]

@@ -73,7 +73,8 @@ def _check_invoice(invoice: Invoice, customer_id: int) -> None:
         )
     if invoice.kind != DocumentKind.INVOICE or invoice.status not in OPEN_INVOICE_STATUSES:
         raise ValidationError(
-            _("Invoice %(number)s is not an issued invoice: nothing can be applied to it.") % {"number": invoice},
+            _("Invoice %(number)s is not an issued invoice: nothing can be applied to it.")
+            % {"number": invoice},
             code="not_open",
         )
 
@@ -89,7 +90,13 @@ def _check_room(account: InvoiceAccount, invoice: Invoice, amount: Decimal) -> N
 
 def _event(*, customer_id, kind, actor=None, payment=None, invoice=None, amount=None, note=""):
     ReceivableEvent.objects.create(
-        customer_id=customer_id, kind=kind, actor=actor, payment=payment, invoice=invoice, amount=amount, note=note[:250]
+        customer_id=customer_id,
+        kind=kind,
+        actor=actor,
+        payment=payment,
+        invoice=invoice,
+        amount=amount,
+        note=note[:250],
     )
 
 
@@ -117,7 +124,13 @@ def payment_record(
     )
     payment.number = f"PAY-{payment.pk:07d}"
     payment.save(update_fields=["number"])
-    _event(customer_id=customer.pk, kind=EventKind.PAYMENT_RECORDED, actor=actor, payment=payment, amount=payment.amount)
+    _event(
+        customer_id=customer.pk,
+        kind=EventKind.PAYMENT_RECORDED,
+        actor=actor,
+        payment=payment,
+        amount=payment.amount,
+    )
     allocations = list(allocations)
     if allocations:
         payment_allocate(payment=payment, lines=allocations, actor=actor)
@@ -126,7 +139,9 @@ def payment_record(
 
 
 @transaction.atomic
-def payment_allocate(*, payment: Payment, lines: Iterable[tuple[Invoice, Decimal]], actor=None) -> list[Allocation]:
+def payment_allocate(
+    *, payment: Payment, lines: Iterable[tuple[Invoice, Decimal]], actor=None
+) -> list[Allocation]:
     """Apply parts of a payment to invoices of its customer, within the payment and each open balance."""
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.status != PaymentStatus.RECEIVED:
@@ -134,7 +149,9 @@ def payment_allocate(*, payment: Payment, lines: Iterable[tuple[Invoice, Decimal
     wanted: dict[int, Decimal] = {}
     for invoice, amount in lines:
         if invoice.pk in wanted:
-            raise ValidationError(_("Invoice %(number)s appears twice.") % {"number": invoice}, code="duplicate")
+            raise ValidationError(
+                _("Invoice %(number)s appears twice.") % {"number": invoice}, code="duplicate"
+            )
         wanted[invoice.pk] = _amount(amount)
     if not wanted:
         raise ValidationError(_("Choose at least one invoice."), code="empty")
@@ -156,10 +173,16 @@ def payment_allocate(*, payment: Payment, lines: Iterable[tuple[Invoice, Decimal
         account = _account(invoice)
         _check_room(account, invoice, amount)
         _move(account, "paid", amount)
-        created.append(Allocation.objects.create(payment=payment, invoice=invoice, amount=amount, created_by=actor))
+        created.append(
+            Allocation.objects.create(payment=payment, invoice=invoice, amount=amount, created_by=actor)
+        )
         _event(
-            customer_id=payment.customer_id, kind=EventKind.ALLOCATED, actor=actor, payment=payment,
-            invoice=invoice, amount=amount,
+            customer_id=payment.customer_id,
+            kind=EventKind.ALLOCATED,
+            actor=actor,
+            payment=payment,
+            invoice=invoice,
+            amount=amount,
         )
         invoice_settle(invoice=invoice, open_balance=account.open_balance)
     payment.allocated += requested
@@ -177,7 +200,9 @@ def open_invoices_oldest_first(customer_id: int, invoice_ids: Iterable[int] | No
 
 
 @transaction.atomic
-def payment_allocate_oldest_first(*, payment: Payment, invoice_ids: Iterable[int] | None = None, actor=None) -> list:
+def payment_allocate_oldest_first(
+    *, payment: Payment, invoice_ids: Iterable[int] | None = None, actor=None
+) -> list:
     """Apply what is left of a payment to open invoices, oldest due first; any excess stays unapplied."""
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     left = payment.amount - payment.allocated
@@ -208,7 +233,13 @@ def payment_transition(*, payment: Payment, to: str, actor=None, note: str = "")
         raise ValidationError(_("Only a payment with nothing allocated can be voided."), code="allocated")
     payment.status = to
     payment.save(update_fields=["status"])
-    _event(customer_id=payment.customer_id, kind=EventKind.PAYMENT_VOIDED, actor=actor, payment=payment, note=note)
+    _event(
+        customer_id=payment.customer_id,
+        kind=EventKind.PAYMENT_VOIDED,
+        actor=actor,
+        payment=payment,
+        note=note,
+    )
     return payment
 
 
@@ -216,14 +247,16 @@ def payment_transition(*, payment: Payment, to: str, actor=None, note: str = "")
 def credit_note_apply(
     *, credit_note: Invoice, invoice: Invoice | None = None, amount=None, actor=None, on: date | None = None
 ) -> CreditApplication | None:
-    """Apply (part of) a credit note to an invoice: its linked invoice by default, all that fits by default."""
+    """Apply (part of) a credit note to an invoice: by default its linked invoice, as much as fits."""
     target_id = invoice.pk if invoice is not None else credit_note.credited_invoice_id
     if target_id is None:
         raise ValidationError(_("Choose the invoice to apply this credit note to."), code="invoice")
     locked = _lock_invoices([credit_note.pk, target_id])
     credit_note, invoice = locked[credit_note.pk], locked.get(target_id)
     if credit_note.kind != DocumentKind.CREDIT_NOTE or credit_note.status not in CREDIT_NOTE_STATUSES:
-        raise ValidationError(_("%(number)s is not an issued credit note.") % {"number": credit_note}, code="not_credit")
+        raise ValidationError(
+            _("%(number)s is not an issued credit note.") % {"number": credit_note}, code="not_credit"
+        )
     if invoice is None:
         raise ValidationError(_("This invoice no longer exists."), code="missing")
     _check_invoice(invoice, credit_note.customer_id)
@@ -243,10 +276,18 @@ def credit_note_apply(
     _move(note_account, "credited", amount)
     _move(invoice_account, "credited", amount)
     application = CreditApplication.objects.create(
-        credit_note=credit_note, invoice=invoice, amount=amount, applied_on=on or timezone.localdate(), created_by=actor
+        credit_note=credit_note,
+        invoice=invoice,
+        amount=amount,
+        applied_on=on or timezone.localdate(),
+        created_by=actor,
     )
     _event(
-        customer_id=invoice.customer_id, kind=EventKind.CREDIT_APPLIED, actor=actor, invoice=invoice, amount=amount,
+        customer_id=invoice.customer_id,
+        kind=EventKind.CREDIT_APPLIED,
+        actor=actor,
+        invoice=invoice,
+        amount=amount,
         note=str(credit_note),
     )
     invoice_settle(invoice=invoice, open_balance=invoice_account.open_balance)
@@ -277,7 +318,9 @@ def linked_credit_notes_apply(*, customer_id: int | None = None) -> int:
 
 
 @transaction.atomic
-def write_off_record(*, invoice: Invoice, amount, reason: str, actor, note: str = "", on: date | None = None) -> WriteOff:
+def write_off_record(
+    *, invoice: Invoice, amount, reason: str, actor, note: str = "", on: date | None = None
+) -> WriteOff:
     """Write off part of an invoice's open balance, with the reason (agents only)."""
     if reason not in WriteOffReason.values:
         raise ValidationError(_("Choose the reason for the write-off."), code="reason")
@@ -290,11 +333,19 @@ def write_off_record(*, invoice: Invoice, amount, reason: str, actor, note: str 
     _check_room(account, invoice, amount)
     _move(account, "written_off", amount)
     write_off = WriteOff.objects.create(
-        invoice=invoice, amount=amount, reason=reason, note=note.strip()[:250],
-        written_off_on=on or timezone.localdate(), created_by=actor,
+        invoice=invoice,
+        amount=amount,
+        reason=reason,
+        note=note.strip()[:250],
+        written_off_on=on or timezone.localdate(),
+        created_by=actor,
     )
     _event(
-        customer_id=invoice.customer_id, kind=EventKind.WRITTEN_OFF, actor=actor, invoice=invoice, amount=amount,
+        customer_id=invoice.customer_id,
+        kind=EventKind.WRITTEN_OFF,
+        actor=actor,
+        invoice=invoice,
+        amount=amount,
         note=f"{WriteOffReason(reason).label}: {note}" if note else str(WriteOffReason(reason).label),
     )
     invoice_settle(invoice=invoice, open_balance=account.open_balance)

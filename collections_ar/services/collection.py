@@ -59,7 +59,11 @@ def credit_hold_auto_run(*, today: date | None = None) -> list[int]:
 
     today = today or timezone.localdate()
     default = conf.auto_credit_hold_default()
-    opted = dict(CustomerCreditProfile.objects.exclude(auto_credit_hold=None).values_list("customer_id", "auto_credit_hold"))
+    opted = dict(
+        CustomerCreditProfile.objects.exclude(auto_credit_hold=None).values_list(
+            "customer_id", "auto_credit_hold"
+        )
+    )
     held = []
     rows = aging_by_customer(as_of=today).filter(customer__status=CustomerStatus.ACTIVE)
     for row in rows:
@@ -75,9 +79,12 @@ def credit_hold_auto_run(*, today: date | None = None) -> list[int]:
         if over_90 - row["disputed_total"] > 0:
             reasons.append(_("amounts over 90 days past due"))
         if reasons:
-            customer_credit_hold_set(customer=customer, hold=True, actor=None, reason=_("Automatic: %(reasons)s") % {
-                "reasons": ", ".join(str(r) for r in reasons)
-            })
+            customer_credit_hold_set(
+                customer=customer,
+                hold=True,
+                actor=None,
+                reason=_("Automatic: %(reasons)s") % {"reasons": ", ".join(str(r) for r in reasons)},
+            )
             held.append(customer_id)
     return held
 
@@ -118,7 +125,13 @@ def promise_transition(*, promise: PromiseToPay, to: str, actor=None) -> Promise
 @transaction.atomic
 def credit_profile_update(*, customer: Customer, actor=None, **fields) -> CustomerCreditProfile:
     """Change a customer's receivables settings (dunning, automatic hold, methods, instructions, interest)."""
-    allowed = {"do_not_dun", "auto_credit_hold", "accepted_methods", "remittance_instructions", "annual_interest_rate"}
+    allowed = {
+        "do_not_dun",
+        "auto_credit_hold",
+        "accepted_methods",
+        "remittance_instructions",
+        "annual_interest_rate",
+    }
     unknown = set(fields) - allowed
     if unknown:
         raise TypeError(f"unknown fields {sorted(unknown)}")

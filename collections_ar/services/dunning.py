@@ -41,7 +41,9 @@ def dunning_candidates(*, today: date):
     cadence = conf.dunning_cadence()
     lead_days = max(0, -cadence[0][1])
     furthest = (
-        DunningReminder.objects.filter(invoice=OuterRef("pk")).order_by("-offset_days").values("offset_days")[:1]
+        DunningReminder.objects.filter(invoice=OuterRef("pk"))
+        .order_by("-offset_days")
+        .values("offset_days")[:1]
     )
     disputed = Dispute.objects.filter(invoice=OuterRef("pk"), status__in=DISPUTE_HOLDING_STATUSES)
     return (
@@ -97,7 +99,9 @@ def _remind_customer(customer, items, today, result: DunningResult) -> None:
     with transaction.atomic():
         for invoice, (level, offset), missed in items:
             skipped = [
-                DunningReminder(invoice=invoice, level=key, offset_days=days, status=ReminderStatus.SKIPPED, run_on=today)
+                DunningReminder(
+                    invoice=invoice, level=key, offset_days=days, status=ReminderStatus.SKIPPED, run_on=today
+                )
                 for key, days in missed
             ]
             DunningReminder.objects.bulk_create(skipped, ignore_conflicts=True)
@@ -120,8 +124,12 @@ def _remind_customer(customer, items, today, result: DunningResult) -> None:
         return
     summary = account_summary(customer=customer, as_of=today)
     lines = [
-        {"invoice": invoice, "level": reminder.level, "days": (today - invoice.due_date).days,
-         "open_amount": invoice.open_amount}
+        {
+            "invoice": invoice,
+            "level": reminder.level,
+            "days": (today - invoice.due_date).days,
+            "open_amount": invoice.open_amount,
+        }
         for invoice, reminder in to_send
     ]
     final = any(line["level"] == conf.dunning_cadence()[-1][0] for line in lines)
@@ -133,8 +141,13 @@ def _remind_customer(customer, items, today, result: DunningResult) -> None:
                 template="collections_ar/emails/reminder",
                 language=contact.language,
                 context={
-                    "customer": customer, "contact": contact, "lines": lines, "summary": summary, "today": today,
-                    "final": final, "overdue": any(line["days"] > 0 for line in lines),
+                    "customer": customer,
+                    "contact": contact,
+                    "lines": lines,
+                    "summary": summary,
+                    "today": today,
+                    "final": final,
+                    "overdue": any(line["days"] > 0 for line in lines),
                 },
             )
             result.emails += 1

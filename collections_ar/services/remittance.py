@@ -102,17 +102,26 @@ def parse_remittance_csv(content: bytes) -> ParseResult:
         if index == 1 and {cell.strip().lower() for cell in cells} & HEADER_WORDS:
             continue
         if len(cells) < 3:
-            result.errors.append({"line": index, "message": _("Expected date, amount, payer reference and details.")})
+            result.errors.append(
+                {"line": index, "message": _("Expected date, amount, payer reference and details.")}
+            )
             continue
         try:
             received_on = parse_date(cells[0])
         except ValueError:
-            result.errors.append({"line": index, "message": _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": cells[0][:30]}})
+            result.errors.append(
+                {
+                    "line": index,
+                    "message": _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": cells[0][:30]},
+                }
+            )
             continue
         try:
             amount = parse_amount(cells[1])
         except ValueError:
-            result.errors.append({"line": index, "message": _("“%(value)s” is not an amount.") % {"value": cells[1][:30]}})
+            result.errors.append(
+                {"line": index, "message": _("“%(value)s” is not an amount.") % {"value": cells[1][:30]}}
+            )
             continue
         if amount <= 0:
             result.errors.append({"line": index, "message": _("The amount must be greater than zero.")})
@@ -124,8 +133,13 @@ def parse_remittance_csv(content: bytes) -> ParseResult:
 
 def _row_hash(row: ParsedRow, occurrence: int) -> str:
     key = "|".join(
-        [row.received_on.isoformat(), str(row.amount), " ".join(row.payer_reference.upper().split()),
-         " ".join(row.details.upper().split()), str(occurrence)]
+        [
+            row.received_on.isoformat(),
+            str(row.amount),
+            " ".join(row.payer_reference.upper().split()),
+            " ".join(row.details.upper().split()),
+            str(occurrence),
+        ]
     )
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -147,7 +161,10 @@ def remittance_import(*, name: str, content: bytes, actor) -> RemittanceImport:
         )
     parsed = parse_remittance_csv(content)
     batch = RemittanceImport.objects.create(
-        file_name=name[:200], file_hash=file_hash, imported_by=actor, rows_read=len(parsed.rows) + len(parsed.errors),
+        file_name=name[:200],
+        file_hash=file_hash,
+        imported_by=actor,
+        rows_read=len(parsed.rows) + len(parsed.errors),
         errors=parsed.errors,
     )
     seen: dict[tuple, int] = {}
@@ -164,8 +181,12 @@ def remittance_import(*, name: str, content: bytes, actor) -> RemittanceImport:
         try:
             with transaction.atomic():
                 line = RemittanceLine.objects.create(
-                    remittance_import=batch, line_number=row.line_number, row_hash=row_hash,
-                    received_on=row.received_on, amount=row.amount, payer_reference=row.payer_reference,
+                    remittance_import=batch,
+                    line_number=row.line_number,
+                    row_hash=row_hash,
+                    received_on=row.received_on,
+                    amount=row.amount,
+                    payer_reference=row.payer_reference,
                     details=row.details,
                 )
         except IntegrityError:  # the same row imported concurrently by another agent
@@ -183,7 +204,11 @@ def _tokens(line: RemittanceLine) -> set[str]:
 
 def _customer_by_reference(line: RemittanceLine, tokens: set[str]) -> Customer | None:
     if line.payer_reference:
-        known = PayerReference.objects.filter(reference=line.payer_reference.upper()).select_related("customer").first()
+        known = (
+            PayerReference.objects.filter(reference=line.payer_reference.upper())
+            .select_related("customer")
+            .first()
+        )
         if known:
             return known.customer
     customers = list(Customer.objects.filter(number__in=tokens)[:2])
@@ -207,9 +232,7 @@ def propose_matches(line: RemittanceLine) -> None:
     tokens = _tokens(line)
     line.matches.all().delete()
     kind, customer, shares = MatchKind.NONE, None, []
-    by_number = list(
-        open_invoices().filter(number__in=tokens).order_by("due_date", "pk") if tokens else []
-    )
+    by_number = list(open_invoices().filter(number__in=tokens).order_by("due_date", "pk") if tokens else [])
     customer_ids = {invoice.customer_id for invoice in by_number}
     if by_number and len(customer_ids) == 1:
         kind, customer_id = MatchKind.INVOICE_NUMBER, customer_ids.pop()
@@ -223,7 +246,10 @@ def propose_matches(line: RemittanceLine) -> None:
             kind, shares = MatchKind.AMOUNT, [(exact[0], line.amount)]
             customer = customer or exact[0].customer
         elif customer is not None:
-            kind, shares = MatchKind.CUSTOMER_REFERENCE, _spread(line.amount, scope.order_by("due_date", "pk"))
+            kind, shares = (
+                MatchKind.CUSTOMER_REFERENCE,
+                _spread(line.amount, scope.order_by("due_date", "pk")),
+            )
     line.match_kind, line.customer = kind, customer
     line.save(update_fields=["match_kind", "customer"])
     RemittanceMatch.objects.bulk_create(
@@ -233,7 +259,11 @@ def propose_matches(line: RemittanceLine) -> None:
 
 @transaction.atomic
 def remittance_line_confirm(
-    *, line: RemittanceLine, customer: Customer, splits: list[tuple[Invoice, Decimal]], actor,
+    *,
+    line: RemittanceLine,
+    customer: Customer,
+    splits: list[tuple[Invoice, Decimal]],
+    actor,
     method: str = PaymentMethod.EFT,
 ):
     """Record the line as the customer's payment, allocated as split; the rest is unapplied cash."""
@@ -244,18 +274,30 @@ def remittance_line_confirm(
     if total > line.amount:
         raise ValidationError(_("The split amounts exceed the amount received."), code="over")
     payment = payment_record(
-        customer=customer, received_on=line.received_on, method=method, amount=line.amount,
-        reference=(line.payer_reference or line.details)[:60], actor=actor,
+        customer=customer,
+        received_on=line.received_on,
+        method=method,
+        amount=line.amount,
+        reference=(line.payer_reference or line.details)[:60],
+        actor=actor,
     )
     if splits:
         payment_allocate(payment=payment, lines=splits, actor=actor)
+        payment.refresh_from_db()
     line.status, line.customer, line.payment, line.decided_by = LineStatus.CONFIRMED, customer, payment, actor
     line.save(update_fields=["status", "customer", "payment", "decided_by"])
     if line.payer_reference:
-        PayerReference.objects.get_or_create(reference=line.payer_reference.upper(), defaults={"customer": customer})
+        PayerReference.objects.get_or_create(
+            reference=line.payer_reference.upper(), defaults={"customer": customer}
+        )
     ReceivableEvent.objects.create(
-        customer=customer, kind=EventKind.REMITTANCE_CONFIRMED, payment=payment, amount=line.amount, actor=actor,
-        note=_("Bank remittance line %(line)s of %(file)s") % {"line": line.line_number, "file": line.remittance_import},
+        customer=customer,
+        kind=EventKind.REMITTANCE_CONFIRMED,
+        payment=payment,
+        amount=line.amount,
+        actor=actor,
+        note=_("Bank remittance line %(line)s of %(file)s")
+        % {"line": line.line_number, "file": line.remittance_import},
     )
     return payment
 
@@ -272,8 +314,16 @@ def remittance_line_leave_unmatched(*, line: RemittanceLine, actor) -> Remittanc
 
 @transaction.atomic
 def remittance_advice_submit(
-    *, customer: Customer, submitted_by, paid_on: date, method: str, reference: str, amount,
-    lines: list[tuple[Invoice, Decimal]], note: str = "", attachment=None,
+    *,
+    customer: Customer,
+    submitted_by,
+    paid_on: date,
+    method: str,
+    reference: str,
+    amount,
+    lines: list[tuple[Invoice, Decimal]],
+    note: str = "",
+    attachment=None,
 ) -> RemittanceAdvice:
     """A customer says it paid: which invoices and how much, with an optional proof of payment."""
     amount = quantize_money(amount)
@@ -282,15 +332,22 @@ def remittance_advice_submit(
     if not lines:
         raise ValidationError(_("Enter the amount paid for at least one invoice."), code="lines")
     if sum((a for _i, a in lines), Decimal("0")) > amount:
-        raise ValidationError(_("The amounts per invoice add up to more than the total paid."), code="lines_over")
+        raise ValidationError(
+            _("The amounts per invoice add up to more than the total paid."), code="lines_over"
+        )
     for invoice, line_amount in lines:
         if invoice.customer_id != customer.pk or invoice.kind != DocumentKind.INVOICE:
             raise ValidationError(_("Choose invoices of your company."), code="invoice")
         if line_amount <= 0:
             raise ValidationError(_("Enter an amount greater than zero."), code="amount")
     advice = RemittanceAdvice(
-        customer=customer, submitted_by=submitted_by, paid_on=paid_on, method=method, reference=reference.strip()[:60],
-        amount=amount, note=note.strip()[:500],
+        customer=customer,
+        submitted_by=submitted_by,
+        paid_on=paid_on,
+        method=method,
+        reference=reference.strip()[:60],
+        amount=amount,
+        note=note.strip()[:500],
     )
     if attachment is not None:
         (content_type,) = validate_uploads([attachment], DOCUMENTS)
@@ -299,7 +356,10 @@ def remittance_advice_submit(
         advice.attachment.save(f"advice-{customer.number}{extension}", attachment, save=False)
     advice.save()
     RemittanceAdviceLine.objects.bulk_create(
-        [RemittanceAdviceLine(advice=advice, invoice=invoice, amount=quantize_money(a)) for invoice, a in lines]
+        [
+            RemittanceAdviceLine(advice=advice, invoice=invoice, amount=quantize_money(a))
+            for invoice, a in lines
+        ]
     )
     return advice
 

@@ -19,6 +19,7 @@ from collections_ar.models import RemittanceAdvice
 from collections_ar.selectors import (
     account_summary,
     customer_for_viewer,
+    interest_rate,
     open_invoices,
     recent_payments,
     statement,
@@ -50,7 +51,9 @@ def account(request, number):
         "summary": summary,
         "payments": recent_payments(customer=customer),
         "invoices": list(open_invoices(customer_ids=[customer.pk]).order_by("due_date", "pk")[:50]),
-        "advices": list(RemittanceAdvice.objects.filter(customer=customer).prefetch_related("lines__invoice")[:5]),
+        "advices": list(
+            RemittanceAdvice.objects.filter(customer=customer).prefetch_related("lines__invoice")[:5]
+        ),
         "can_pay": request.viewer.can("pay", customer.pk),
         "period": StatementPeriodForm(initial=StatementPeriodForm.default_period()),
         "today": timezone.localdate(),
@@ -75,7 +78,7 @@ def statement_view(request, number):
     context = {"customer": customer, "form": form, "statement": None}
     if start is not None:
         context["statement"] = statement(customer=customer, start=start, end=end)
-        context["summary"] = account_summary(customer=customer)
+        context["interest_rate"] = interest_rate(customer=customer)
     return render(request, "collections_ar/statement.html", context)
 
 
@@ -97,8 +100,13 @@ def statement_pdf(request, number):
         summary = account_summary(customer=customer)
         html = render_to_string(
             "collections_ar/statement_pdf.html",
-            {"statement": result, "customer": customer, "summary": summary, "today": timezone.localdate(),
-             "bill_to": customer.sites.filter(is_bill_to=True).order_by("pk").first()},
+            {
+                "statement": result,
+                "customer": customer,
+                "summary": summary,
+                "today": timezone.localdate(),
+                "bill_to": customer.sites.filter(is_bill_to=True).order_by("pk").first(),
+            },
         )
         pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
         name = _("statement") + f"-{customer.number}-{result.start.isoformat()}-{result.end.isoformat()}.pdf"
@@ -115,7 +123,15 @@ def statement_csv(request, number):
     header = [_("Date"), _("Type"), _("Reference"), _("Details"), _("Debit"), _("Credit"), _("Balance")]
     rows = [[result.start.isoformat(), _("Opening balance"), "", "", "", "", result.opening]]
     rows += [
-        [line.on.isoformat(), line.label, line.reference, line.detail, line.debit or "", line.credit or "", line.balance]
+        [
+            line.on.isoformat(),
+            line.label,
+            line.reference,
+            line.detail,
+            line.debit or "",
+            line.credit or "",
+            line.balance,
+        ]
         for line in result.lines
     ]
     rows.append([result.end.isoformat(), _("Closing balance"), "", "", "", "", result.closing])
@@ -136,12 +152,20 @@ def remittance_advice(request, number):
         data = form.cleaned_data
         try:
             remittance_advice_submit(
-                customer=customer, submitted_by=request.user, paid_on=data["paid_on"], method=data["method"],
-                reference=data["reference"], amount=data["amount"], lines=form.invoice_lines(), note=data["note"],
+                customer=customer,
+                submitted_by=request.user,
+                paid_on=data["paid_on"],
+                method=data["method"],
+                reference=data["reference"],
+                amount=data["amount"],
+                lines=form.invoice_lines(),
+                note=data["note"],
                 attachment=data.get("attachment"),
             )
         except ValidationError as exc:
-            form.add_error("attachment" if exc.code in ("file_type", "file_size", "file_empty") else None, exc)
+            form.add_error(
+                "attachment" if exc.code in ("file_type", "file_size", "file_empty") else None, exc
+            )
         else:
             messages.success(request, _("Thank you: we will apply your payment when we receive it."))
             return redirect("collections_ar:account", number=customer.number)
@@ -157,5 +181,7 @@ def advice_attachment(request, number, pk):
     if not advice.attachment:
         raise Http404
     return FileResponse(
-        advice.attachment.open("rb"), as_attachment=True, filename=safe_download_name(advice.attachment_name or "proof")
+        advice.attachment.open("rb"),
+        as_attachment=True,
+        filename=safe_download_name(advice.attachment_name or "proof"),
     )

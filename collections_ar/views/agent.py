@@ -85,14 +85,22 @@ def worklist_view(request):
     page = Paginator(worklist(as_of=today), PAGE_SIZE).get_page(request.GET.get("page"))
     ids = [row["customer"] for row in page.object_list]
     notes = {}
-    for note in CollectionNote.objects.filter(customer_id__in=ids).order_by("customer_id", "-created_at", "-id"):
+    for note in CollectionNote.objects.filter(customer_id__in=ids).order_by(
+        "customer_id", "-created_at", "-id"
+    ):
         notes.setdefault(note.customer_id, note)
     promises = {}
-    for promise in PromiseToPay.objects.filter(customer_id__in=ids, status=PromiseStatus.OPEN).order_by("promised_on"):
+    for promise in PromiseToPay.objects.filter(customer_id__in=ids, status=PromiseStatus.OPEN).order_by(
+        "promised_on"
+    ):
         promises.setdefault(promise.customer_id, promise)
     rows = [
-        {**row, "days": (today - row["oldest_due"]).days, "note": notes.get(row["customer"]),
-         "promise": promises.get(row["customer"])}
+        {
+            **row,
+            "days": (today - row["oldest_due"]).days,
+            "note": notes.get(row["customer"]),
+            "promise": promises.get(row["customer"]),
+        }
         for row in page.object_list
     ]
     return render(request, "collections_ar/agent/worklist.html", {"page": page, "rows": rows, "today": today})
@@ -109,12 +117,19 @@ def aging_view(request):
 @agent_required("collections_ar.view_payment")
 def aging_csv(request):
     today = timezone.localdate()
-    header = [_("Customer number"), _("Customer")] + [str(label) for _k, label, _l, _h in BUCKETS] + [
-        _("Total"), _("In dispute")
-    ]
+    header = (
+        [_("Customer number"), _("Customer")]
+        + [str(label) for _k, label, _l, _h in BUCKETS]
+        + [_("Total"), _("In dispute")]
+    )
     rows = (
-        [row["customer__number"], row["customer__legal_name"], *[row[key] for key, *_rest in BUCKETS],
-         row["total"], row["disputed_total"]]
+        [
+            row["customer__number"],
+            row["customer__legal_name"],
+            *[row[key] for key, *_rest in BUCKETS],
+            row["total"],
+            row["disputed_total"],
+        ]
         for row in aging_by_customer(as_of=today).iterator()
     )
     return csv_response(filename=f"aging-{today.isoformat()}.csv", header=header, rows=rows)
@@ -125,9 +140,15 @@ def _customer(number) -> Customer:
 
 
 def _credit_notes(customer):
-    return with_open_amount(
-        Invoice.objects.filter(customer=customer, kind=DocumentKind.CREDIT_NOTE, status__in=POSTED_STATUSES)
-    ).filter(open_amount__gt=0).order_by("issue_date", "pk")
+    return (
+        with_open_amount(
+            Invoice.objects.filter(
+                customer=customer, kind=DocumentKind.CREDIT_NOTE, status__in=POSTED_STATUSES
+            )
+        )
+        .filter(open_amount__gt=0)
+        .order_by("issue_date", "pk")
+    )
 
 
 @agent_required("collections_ar.view_payment")
@@ -150,7 +171,9 @@ def customer_view(request, number):
         "advices": RemittanceAdvice.objects.filter(customer=customer).prefetch_related("lines__invoice")[:10],
         "notes": CollectionNote.objects.filter(customer=customer).select_related("author")[:20],
         "promises": PromiseToPay.objects.filter(customer=customer).select_related("created_by")[:20],
-        "events": ReceivableEvent.objects.filter(customer=customer).select_related("actor", "payment", "invoice")[:20],
+        "events": ReceivableEvent.objects.filter(customer=customer).select_related(
+            "actor", "payment", "invoice"
+        )[:20],
         "note_form": forms.NoteForm(),
         "promise_form": forms.PromiseForm(),
         "hold_form": forms.CreditHoldForm(),
@@ -216,11 +239,15 @@ def credit_hold(request, number):
     form.is_valid()
     hold = request.POST.get("hold") == "1"
     try:
-        customer_credit_hold_set(customer=customer, hold=hold, actor=request.user, reason=form.cleaned_data.get("reason", ""))
+        customer_credit_hold_set(
+            customer=customer, hold=hold, actor=request.user, reason=form.cleaned_data.get("reason", "")
+        )
     except ValidationError as exc:
         _errors(request, exc)
     else:
-        messages.success(request, _("The customer is on credit hold.") if hold else _("The credit hold is released."))
+        messages.success(
+            request, _("The customer is on credit hold.") if hold else _("The credit hold is released.")
+        )
     return redirect("collections_ar:agent_customer", number=number)
 
 
@@ -230,7 +257,9 @@ def profile_update(request, number):
     customer = _customer(number)
     form = forms.CreditProfileForm(request.POST, instance=credit_profile(customer=customer))
     if form.is_valid():
-        credit_profile_update(customer=customer, actor=request.user, **{f: form.cleaned_data[f] for f in form.Meta.fields})
+        credit_profile_update(
+            customer=customer, actor=request.user, **{f: form.cleaned_data[f] for f in form.Meta.fields}
+        )
         messages.success(request, _("Receivables settings saved."))
     else:
         for errors in form.errors.values():
@@ -249,8 +278,12 @@ def payment_create(request):
         data = form.cleaned_data
         try:
             payment = payment_record(
-                customer=form.customer, received_on=data["received_on"], method=data["method"], amount=data["amount"],
-                reference=data["reference"], actor=request.user,
+                customer=form.customer,
+                received_on=data["received_on"],
+                method=data["method"],
+                amount=data["amount"],
+                reference=data["reference"],
+                actor=request.user,
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -329,8 +362,11 @@ def write_off_create(request, number):
         data = form.cleaned_data
         try:
             write_off_record(
-                invoice=form.open_invoices[data["invoice"]], amount=data["amount"], reason=data["reason"],
-                note=data["note"], actor=request.user,
+                invoice=form.open_invoices[data["invoice"]],
+                amount=data["amount"],
+                reason=data["reason"],
+                note=data["note"],
+                actor=request.user,
             )
         except ValidationError as exc:
             _errors(request, exc)
@@ -353,8 +389,10 @@ def credit_apply(request, number):
         data = form.cleaned_data
         try:
             applied = credit_note_apply(
-                credit_note=form.credit_notes[data["credit_note"]], invoice=form.open_invoices[data["invoice"]],
-                amount=data["amount"], actor=request.user,
+                credit_note=form.credit_notes[data["credit_note"]],
+                invoice=form.open_invoices[data["invoice"]],
+                amount=data["amount"],
+                actor=request.user,
             )
         except ValidationError as exc:
             _errors(request, exc)

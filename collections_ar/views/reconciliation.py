@@ -39,16 +39,26 @@ def imports(request):
                 messages.success(
                     request,
                     _("%(recorded)s rows recorded, %(duplicates)s already imported, %(errors)s rejected.")
-                    % {"recorded": batch.rows_recorded, "duplicates": batch.rows_duplicate, "errors": len(batch.errors)},
+                    % {
+                        "recorded": batch.rows_recorded,
+                        "duplicates": batch.rows_duplicate,
+                        "errors": len(batch.errors),
+                    },
                 )
                 return redirect("collections_ar:import", pk=batch.pk)
-    page = Paginator(RemittanceImport.objects.select_related("imported_by"), PAGE_SIZE).get_page(request.GET.get("page"))
-    to_review = RemittanceLine.objects.filter(status=LineStatus.PROPOSED).select_related(
-        "customer", "remittance_import"
-    ).order_by("received_on", "pk")[:PAGE_SIZE]
-    advices = RemittanceAdvice.objects.filter(status=AdviceStatus.SUBMITTED).select_related(
-        "customer", "submitted_by"
-    ).prefetch_related("lines__invoice")[:PAGE_SIZE]
+    page = Paginator(RemittanceImport.objects.select_related("imported_by"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    to_review = (
+        RemittanceLine.objects.filter(status=LineStatus.PROPOSED)
+        .select_related("customer", "remittance_import")
+        .order_by("received_on", "pk")[:PAGE_SIZE]
+    )
+    advices = (
+        RemittanceAdvice.objects.filter(status=AdviceStatus.SUBMITTED)
+        .select_related("customer", "submitted_by")
+        .prefetch_related("lines__invoice")[:PAGE_SIZE]
+    )
     context = {"form": form, "page": page, "to_review": to_review, "advices": advices}
     return render(request, "collections_ar/agent/imports.html", context)
 
@@ -73,11 +83,17 @@ def _advices_beside(line: RemittanceLine):
 @agent_required("collections_ar.view_remittanceimport")
 def line_detail(request, pk):
     """Confirm a line as a payment of a customer, split across its open invoices, or leave it."""
-    line = get_object_or_404(RemittanceLine.objects.select_related("customer", "remittance_import", "payment"), pk=pk)
+    line = get_object_or_404(
+        RemittanceLine.objects.select_related("customer", "remittance_import", "payment"), pk=pk
+    )
     customer = line.customer
-    chooser = forms.LineCustomerForm(request.GET or None, initial={"customer_number": customer.number if customer else ""})
+    chooser = forms.LineCustomerForm(
+        request.GET or None, initial={"customer_number": customer.number if customer else ""}
+    )
     if request.GET.get("customer_number") and chooser.is_valid():
-        customer = Customer.objects.filter(number=chooser.cleaned_data["customer_number"].strip().upper()).first()
+        customer = Customer.objects.filter(
+            number=chooser.cleaned_data["customer_number"].strip().upper()
+        ).first()
         if customer is None:
             chooser.add_error("customer_number", _("No customer has this number."))
     invoices = list(open_invoices(customer_ids=[customer.pk]).order_by("due_date", "pk")) if customer else []
@@ -91,7 +107,10 @@ def line_detail(request, pk):
         if form.is_valid():
             try:
                 payment = remittance_line_confirm(
-                    line=line, customer=customer, splits=form.invoice_lines(), actor=request.user,
+                    line=line,
+                    customer=customer,
+                    splits=form.invoice_lines(),
+                    actor=request.user,
                     method=form.cleaned_data["method"],
                 )
             except ValidationError as exc:
@@ -100,7 +119,11 @@ def line_detail(request, pk):
                 messages.success(request, _("Payment %(number)s recorded.") % {"number": payment.number})
                 return redirect("collections_ar:import", pk=line.remittance_import_id)
     context = {
-        "line": line, "customer": customer, "chooser": chooser, "form": form, "advices": _advices_beside(line),
+        "line": line,
+        "customer": customer,
+        "chooser": chooser,
+        "form": form,
+        "advices": _advices_beside(line),
         "matches": line.matches.select_related("invoice"),
     }
     return render(request, "collections_ar/agent/line.html", context)
