@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from billing.models import Invoice
 from contracts.models import Contract
 from csol.core.uploads import SERVICE_ATTACHMENTS, validate_uploads
-from csol.servicedesk.models import Category, Desk, Priority, Status
+from csol.servicedesk.models import CHANGE_TYPES, CORRECTIONS, Category, Desk, Priority, Status
 from inventory.models import InventoryRecord
 from orders.models import Order
 
@@ -75,11 +75,18 @@ class ServiceRequestForm(AttachmentsMixin, forms.Form):
         self.links: dict = {}
         customers = viewer.customers_for("service_request").order_by("legal_name")
         self.fields["customer"].queryset = customers
+        self.fixed_customer = None
         if viewer.active_customer_id is not None:
-            # Acting for one customer: no choice to make.
-            self.fields["customer"].widget = forms.HiddenInput()
-            self.fields["customer"].initial = viewer.active_customer_id
+            # Acting for one customer (always so for customer users): no choice to make.
+            self.fixed_customer = customers.first()
+            del self.fields["customer"]
         self.order_fields([*self.field_order, *self.detail_fields, "description", "attachments"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.fixed_customer is not None:
+            cleaned["customer"] = self.fixed_customer
+        return cleaned
 
     def clean_subject(self):
         return _not_blank(self.cleaned_data["subject"])
@@ -125,14 +132,12 @@ class ServiceRequestForm(AttachmentsMixin, forms.Form):
         return cleaned
 
     def details(self) -> dict:
-        """The category fields, as text, kept with the request."""
+        """The category fields, as text, kept with the request (choices as their key)."""
         values = {}
         for name in self.detail_fields:
             value = self.cleaned_data.get(name)
             if value in (None, ""):
                 continue
-            if name in self.fields and isinstance(self.fields[name], forms.ChoiceField):
-                value = str(dict(self.fields[name].choices).get(value, value))
             values[name] = str(value)
         return values
 
@@ -190,14 +195,7 @@ class ContractAdministrationForm(ServiceRequestForm):
     contract_number = _reference_field(_("Contract number"))
     change_type = forms.ChoiceField(
         label=_("Change requested"),
-        choices=[
-            ("billing", _("Billing details or frequency")),
-            ("contacts", _("Contacts or addresses")),
-            ("coverage", _("Coverage (add or remove equipment)")),
-            ("renewal", _("Renewal")),
-            ("cancellation", _("Cancellation")),
-            ("other", _("Other")),
-        ],
+        choices=CHANGE_TYPES,
     )
 
     def clean(self):
@@ -216,13 +214,7 @@ class InventoryCorrectionForm(ServiceRequestForm):
     )
     field_to_correct = forms.ChoiceField(
         label=_("What is wrong"),
-        choices=[
-            ("site", _("Installation site")),
-            ("quantity", _("Quantity")),
-            ("status", _("Status (moved or decommissioned)")),
-            ("model", _("Machine type or model")),
-            ("other", _("Other")),
-        ],
+        choices=CORRECTIONS,
     )
     correct_value = forms.CharField(label=_("Correct information"), max_length=200)
 

@@ -120,6 +120,23 @@ DETAIL_LABELS = {
     "amount": _("Amount"),
     "payment_reference": _("Payment reference"),
 }
+CHANGE_TYPES = [
+    ("billing", _("Billing details or frequency")),
+    ("contacts", _("Contacts or addresses")),
+    ("coverage", _("Coverage (add or remove equipment)")),
+    ("renewal", _("Renewal")),
+    ("cancellation", _("Cancellation")),
+    ("other", _("Other")),
+]
+CORRECTIONS = [
+    ("site", _("Installation site")),
+    ("quantity", _("Quantity")),
+    ("status", _("Status (moved or decommissioned)")),
+    ("model", _("Machine type or model")),
+    ("other", _("Other")),
+]
+# Details stored as a choice key are shown with the label, in the reader's language.
+DETAIL_CHOICES = {"change_type": dict(CHANGE_TYPES), "field_to_correct": dict(CORRECTIONS)}
 
 
 class ReferenceCounter(models.Model):
@@ -308,7 +325,12 @@ class ServiceRequest(models.Model):
 
     def detail_rows(self) -> list[tuple[str, str]]:
         """The category's details as (label, value), in a fixed order."""
-        return [(DETAIL_LABELS[key], self.details[key]) for key in DETAIL_LABELS if self.details.get(key)]
+        rows = []
+        for key, label in DETAIL_LABELS.items():
+            value = self.details.get(key)
+            if value:
+                rows.append((label, DETAIL_CHOICES.get(key, {}).get(value, value)))
+        return rows
 
 
 class Message(models.Model):
