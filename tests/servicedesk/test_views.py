@@ -491,3 +491,25 @@ def test_detail_query_count_is_fixed(
             files=[(upload(f"f{i}.pdf", PDF_BYTES), "application/pdf")],
         )
     _count_queries(customer_client, sr.get_absolute_url(), django_assert_max_num_queries, 10)
+
+
+def test_admin_actions_go_through_the_services(customer, customer_user, admin_client, admin_user):
+    sr = make_request(customer, customer_user)
+    url = reverse("admin:servicedesk_servicerequest_changelist")
+    admin_client.post(url, {"action": "mark_resolved", "_selected_action": [sr.pk]})
+    sr.refresh_from_db()
+    assert sr.status == Status.RESOLVED and sr.resolved_at is not None
+    assert sr.events.filter(new_value=Status.RESOLVED, actor=admin_user).exists()
+    admin_client.post(url, {"action": "mark_waiting", "_selected_action": [sr.pk]})  # not allowed: refused
+    sr.refresh_from_db()
+    assert sr.status == Status.RESOLVED
+
+
+def test_targets_show_in_the_customers_time_zone(agent_client, customer_user):
+    from tests.factories import CustomerFactory, SiteFactory
+
+    pacific = CustomerFactory(province="BC")
+    SiteFactory(customer=pacific, city="Vancouver")
+    sr = make_request(pacific, customer_user)
+    html = agent_client.get(sr.get_absolute_url()).content.decode()
+    assert " PST" in html or " PDT" in html
