@@ -513,3 +513,14 @@ def test_targets_show_in_the_customers_time_zone(agent_client, customer_user):
     sr = make_request(pacific, customer_user)
     html = agent_client.get(sr.get_absolute_url()).content.decode()
     assert " PST" in html or " PDT" in html
+
+
+def test_pages_in_english(other_client, other_customer, other_user):
+    sr = make_request(other_customer, other_user, subject="Where is my order")
+    with translation.override("en"):
+        listing = other_client.get(reverse("servicedesk:list")).content.decode()
+        detail = other_client.get(sr.get_absolute_url()).content.decode()
+        form = other_client.get(create_url("order_status")).content.decode()
+    assert "<h1" in listing and "Service requests</h1>" in listing
+    assert "Resolution target" in detail and "Close the request" in detail
+    assert "Order or PO number" in form and "Service request: Order status" in form
