@@ -40,8 +40,8 @@ def normalise_serial(value: str) -> str:
 def add_years(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
+    except ValueError:  # 29 February: a year later is 1 March, so the warranty still ends on 28 February
+        return day.replace(year=day.year + years, month=3, day=1)
 
 
 def _check_serial_free(*, machine_type: str, serial: str, exclude_pk=None) -> None:
