@@ -63,8 +63,8 @@ def test_import_with_bad_rows_imports_nothing_and_reports_lines(customer, produc
     messages = {error.line: error.message for error in result.errors}
     assert "C-999999" in messages[3]
     assert "Nowhere" in messages[4]
-    assert "YYYY-MM-DD" in messages[6]
-    assert "line 2" in messages[8]
+    assert "2026-13-01" in messages[6]
+    assert "2" in messages[8] and "78OK001" in messages[8]
     assert InventoryRecord.objects.count() == 1  # only the one that was there before
 
 
