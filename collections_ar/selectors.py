@@ -352,7 +352,11 @@ def statement(*, customer: Customer, start: date, end: date) -> Statement:
                 StatementLine(
                     invoice.issue_date,
                     "invoice",
-                    str(_("Invoice (cancelled)") if invoice.status == InvoiceStatus.CANCELLED else _("Invoice")),
+                    str(
+                        _("Invoice (cancelled)")
+                        if invoice.status == InvoiceStatus.CANCELLED
+                        else _("Invoice")
+                    ),
                     invoice.number or "",
                     invoice.total,
                     ZERO,

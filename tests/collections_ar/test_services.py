@@ -304,7 +304,9 @@ def test_invoice_cancelled_by_a_credit_note_nets_to_zero(customer, today):
     from collections_ar.selectors import statement
 
     invoice = InvoiceFactory(customer=customer, total=D("300.00"), status=InvoiceStatus.CANCELLED)
-    CreditNoteFactory(customer=customer, total=D("300.00"), credited_invoice=invoice, issue_date=invoice.issue_date)
+    CreditNoteFactory(
+        customer=customer, total=D("300.00"), credited_invoice=invoice, issue_date=invoice.issue_date
+    )
     linked_credit_notes_apply()
     summary = account_summary(customer=customer)
     assert summary.balance == 0
