@@ -88,6 +88,7 @@ def test_search_is_case_insensitive_and_uses_prefix(customer):
     assert [o.po_number for o in found] == ["abc-123"]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT indexname FROM pg_indexes WHERE tablename = 'orders_order' AND indexname LIKE 'order_cust_upper%%'"
+            "SELECT indexname FROM pg_indexes"
+            " WHERE tablename = 'orders_order' AND indexname LIKE 'order_cust_upper%%'"
         )
         assert {row[0] for row in cursor.fetchall()} == {"order_cust_upper_number", "order_cust_upper_po"}
