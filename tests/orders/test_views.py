@@ -363,3 +363,24 @@ def test_buyer_member_of_two_customers_sees_only_active(customer, other_customer
     client = signed_in(user)
     page = client.get("/en/orders/").content.decode()
     assert (member_other.number in page) != (proposed[0].number in page)
+
+
+def _count_queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_list_and_detail_query_counts_do_not_grow(customer_client, customer, agent):
+    product = ProductFactory()
+    small = advance(make_order(customer, actor=agent, product=product), S.SHIPPED, actor=agent)
+    list_small = _count_queries(customer_client, "/en/orders/")
+    detail_small = _count_queries(customer_client, detail_url(small))
+    big = advance(make_order(customer, actor=agent, lines=30), S.SHIPPED, actor=agent)
+    for _ in range(29):
+        make_order(customer, product=product)
+    assert _count_queries(customer_client, "/en/orders/") == list_small
+    assert _count_queries(customer_client, detail_url(big)) == detail_small
