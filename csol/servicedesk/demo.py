@@ -98,11 +98,15 @@ def _links(customer, category) -> dict:
     return {}, {}
 
 
+def _oldest_first():
+    return sorted(REQUESTS, key=lambda row: -row[5])
+
+
 @register_seeder(order=60)
 def seed_service_requests(*, stdout=None):
     agent = User.objects.filter(email="agent@csol.example").first()
     # Oldest first, so the references follow the submission dates.
-    for number, email, category, subject, description, days_ago, final in sorted(REQUESTS, key=lambda r: -r[5]):
+    for number, email, category, subject, description, days_ago, final in _oldest_first():
         customer = Customer.objects.filter(number=number).first()
         requester = User.objects.filter(email=email).first()
         if customer is None or requester is None or agent is None:
