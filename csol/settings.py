@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "csol.core",
     "csol.accounts",
     "csol.portal",
+    "csol.audit",
     # Domain apps: each uses the core and the selectors of the apps before it.
     "orders",
     "contracts",
@@ -64,10 +65,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "csol.audit.middleware.ImpersonationMiddleware",  # before ViewerMiddleware: the Viewer is whom the agent views as
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "csol.core.middleware.ViewerMiddleware",
+    "csol.audit.middleware.AuditMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -210,6 +213,27 @@ CELERY_BEAT_SCHEDULE = {
     "dunning": {"task": "collections_ar.tasks.dunning_run", "schedule": 60 * 60 * 6},
     "outbox-sweep": {"task": "csol.core.tasks.outbox_sweep", "schedule": 60},
 }
+
+# Audit trail (csol/audit): every save and delete of these models is recorded with who did it.
+# Changes made with QuerySet.update()/bulk_create() bypass it: services save rows one by one.
+AUDITED_MODELS = [
+    "core.Customer",
+    "core.Site",
+    "core.User",
+    "core.Membership",
+    "core.Invitation",
+    "core.PartnerAuthorisation",
+    "orders.Order",
+    "orders.OrderLine",
+    "contracts.Contract",
+    "inventory.InventoryRecord",
+    "billing.Invoice",
+    "billing.InvoiceLine",
+    "billing.Dispute",
+]
+AUDIT_EXCLUDED_FIELDS = ["password", "last_login"]
+# Behind a load balancer that appends the client's address to X-Forwarded-For.
+CSOL_BEHIND_PROXY = env.bool("CSOL_BEHIND_PROXY", default=False)
 
 # Agent desks: each desk group gets the model permissions of these apps (see sync_desk_groups).
 CSOL_DESKS = {
