@@ -120,3 +120,9 @@ def partner_client(partner_user):
 @pytest.fixture
 def agent_client(agent):
     return signed_in(agent)
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    """pytest-django's superuser client, past two-step verification like every agent."""
+    return signed_in(admin_user)

@@ -38,7 +38,7 @@ class TwoFactorMiddleware:
 
 
 class NoStoreMiddleware:
-    """Pages of a signed-in user are never stored by the browser or a proxy (shared computers, back button)."""
+    """Signed-in pages are never stored by the browser or a proxy (shared computers, back button)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
