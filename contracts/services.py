@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contracts.dates import add_months, term_end
+from contracts.dates import term_end
 from contracts.models import (
     IN_FORCE,
     TRANSITIONS,
@@ -89,18 +89,17 @@ def billing_schedule_plan(contract: Contract) -> list[tuple[date, date, Decimal]
         return [(contract.start_date, contract.end_date, quantize_money(contract.amount_per_period))]
     months = PERIOD_MONTHS[contract.billing_frequency]
     periods = []
-    index = 0
-    while True:
-        # Always count from the term start, so a term starting on the 31st keeps billing on month ends.
-        start = add_months(contract.start_date, index * months)
-        if start > contract.end_date:
-            break
-        full_end = add_months(contract.start_date, (index + 1) * months) - timedelta(days=1)
+    start = contract.start_date
+    index = 1
+    while start <= contract.end_date:
+        # Period ends are counted from the term start, so a term starting on the 1st bills calendar months.
+        full_end = term_end(contract.start_date, index * months)
         end = min(full_end, contract.end_date)
         amount = contract.amount_per_period
         if end < full_end:
             amount = amount * Decimal((end - start).days + 1) / Decimal((full_end - start).days + 1)
         periods.append((start, end, quantize_money(amount)))
+        start = end + timedelta(days=1)
         index += 1
     return periods
 
