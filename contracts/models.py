@@ -433,8 +433,11 @@ class RenewalReminder(models.Model):
     offset_days = models.PositiveSmallIntegerField(_("days before the end"))
     term_end = models.DateField(_("term end"))
     created_at = models.DateTimeField(_("due since"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("being sent since"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    recipients = models.TextField(_("recipients"), blank=True)
+    recipients = models.TextField(
+        _("recipients"), blank=True, help_text=_("Addresses already emailed, one a line.")
+    )
 
     class Meta:
         verbose_name = _("renewal reminder")

@@ -1,16 +1,18 @@
 """The daily renewal job: expire or auto-renew ended terms, mark those entering the window, send reminders.
 
 Exactly once per contract, offset and term: the RenewalReminder row (unique on those three) is written
-and committed before any email; delivery then locks the rows it sends and stamps `sent_at`, so a second
-run, a retry or a concurrent worker finds nothing left to send.
+and committed before any email. Delivery claims the rows it sends (a conditional update), writes each
+address on them as soon as its email is out, and stamps `sent_at`: a second run, a duplicated task or a
+concurrent worker finds nothing left to send, and a retry after a mail failure skips who was reached.
 """
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -104,22 +106,44 @@ def _portal_link(language: str) -> str:
         return getattr(settings, "CSOL_PORTAL_URL", "").rstrip("/") + reverse("contracts:renewals")
 
 
-def renewal_reminders_deliver(*, reminder_ids: list[int]) -> int:
-    """Email one customer's due reminders, each recipient in their language; returns emails sent."""
+CLAIM_TIMEOUT = timedelta(minutes=15)
+
+
+def _claim(reminder_ids: list[int]) -> list[RenewalReminder]:
+    """Take the unsent reminders of the batch for this run: a conditional UPDATE is the lock, so a
+    concurrent or duplicated delivery of the same batch finds nothing to send."""
+    now = timezone.now()
+    claimable = RenewalReminder.objects.filter(pk__in=reminder_ids, sent_at__isnull=True).filter(
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT)
+    )
     with transaction.atomic():
-        reminders = list(
-            RenewalReminder.objects.select_for_update(of=("self",))
-            .filter(pk__in=reminder_ids, sent_at__isnull=True)
-            .select_related("contract", "contract__customer")
-            .prefetch_related("contract__contacts")
-            .order_by("contract__end_date", "contract__number")
-        )
-        if not reminders:
-            return 0
-        customer = reminders[0].contract.customer
-        reminders = [r for r in reminders if r.contract.customer_id == customer.pk]
-        recipients = _recipients(customer, reminders)
-        for user, items in sorted(recipients.items(), key=lambda pair: pair[0].email):
+        ids = list(claimable.select_for_update().values_list("pk", flat=True))
+        RenewalReminder.objects.filter(pk__in=ids).update(claimed_at=now)
+    return list(
+        RenewalReminder.objects.filter(pk__in=ids)
+        .select_related("contract", "contract__customer")
+        .prefetch_related("contract__contacts")
+        .order_by("contract__end_date", "contract__number")
+    )
+
+
+def renewal_reminders_deliver(*, reminder_ids: list[int]) -> int:
+    """Email one customer's due reminders, each recipient in their language; returns emails sent.
+
+    Each address is written on the reminders right after its email goes out, so a retry after a mail
+    failure sends only to those not reached yet.
+    """
+    reminders = _claim(reminder_ids)
+    if not reminders:
+        return 0
+    customer = reminders[0].contract.customer
+    mine = [r for r in reminders if r.contract.customer_id == customer.pk]
+    ids = [r.pk for r in reminders]
+    sent = 0
+    try:
+        for user, items in sorted(_recipients(customer, mine).items(), key=lambda pair: pair[0].email):
+            if all(user.email in r.recipients.split() for r in items):
+                continue  # reached by an earlier, interrupted delivery
             language = user.language or customer.language
             send_templated_email(
                 to=[user.email],
@@ -132,10 +156,13 @@ def renewal_reminders_deliver(*, reminder_ids: list[int]) -> int:
                     "link": _portal_link(language),
                 },
             )
-        now = timezone.now()
-        addresses = ", ".join(sorted(user.email for user in recipients))
-        for reminder in reminders:
-            reminder.sent_at = now
-            reminder.recipients = addresses
-        RenewalReminder.objects.bulk_update(reminders, ["sent_at", "recipients"])
-    return len(recipients)
+            sent += 1
+            for reminder in items:
+                reminder.recipients = "\n".join(filter(None, [reminder.recipients, user.email]))
+                RenewalReminder.objects.filter(pk=reminder.pk).update(recipients=reminder.recipients)
+    except Exception:
+        # Let the retry (ReliableTask) take the batch again at once rather than after the claim timeout.
+        RenewalReminder.objects.filter(pk__in=ids, sent_at__isnull=True).update(claimed_at=None)
+        raise
+    RenewalReminder.objects.filter(pk__in=ids).update(sent_at=timezone.now(), claimed_at=None)
+    return sent

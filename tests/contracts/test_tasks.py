@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from contracts.models import Contract, ContractStatus, RenewalReminder
 from contracts.reminders import renewal_reminders_create, renewal_reminders_deliver
@@ -237,3 +238,40 @@ def test_concurrent_runs_write_one_reminder(customer, customer_user, mailoutbox)
     assert errors == []
     assert RenewalReminder.objects.count() == 1
     assert len(mailoutbox) == 1
+
+
+def test_a_mail_failure_is_retried_without_duplicates(customer, contract, mailoutbox, monkeypatch):
+    member(customer, Role.ADMINISTRATOR, email="second@acme.example")
+    reminders = renewal_reminders_create(today=END - timedelta(days=60), offsets=[90, 60, 30])
+    ids = [r.pk for r in reminders]
+    from contracts import reminders as module
+
+    real_send = module.send_templated_email
+
+    def flaky(**kwargs):
+        if kwargs["to"] == ["second@acme.example"]:
+            raise ConnectionError("relay down")
+        real_send(**kwargs)
+
+    monkeypatch.setattr(module, "send_templated_email", flaky)
+    with pytest.raises(ConnectionError):
+        renewal_reminders_deliver(reminder_ids=ids)
+    assert [m.to for m in mailoutbox] == [["admin@acme.example"]]
+    reminder = RenewalReminder.objects.get()
+    assert (
+        reminder.sent_at is None
+        and reminder.claimed_at is None
+        and reminder.recipients == "admin@acme.example"
+    )
+    monkeypatch.setattr(module, "send_templated_email", real_send)
+    assert renewal_reminders_deliver(reminder_ids=ids) == 1  # the retry
+    assert [m.to for m in mailoutbox] == [["admin@acme.example"], ["second@acme.example"]]
+    reminder.refresh_from_db()
+    assert reminder.sent_at is not None
+
+
+def test_a_batch_claimed_by_another_worker_is_left_alone(contract, mailoutbox):
+    reminders = renewal_reminders_create(today=END - timedelta(days=30), offsets=[90, 60, 30])
+    RenewalReminder.objects.update(claimed_at=timezone.now())
+    assert renewal_reminders_deliver(reminder_ids=[r.pk for r in reminders]) == 0
+    assert mailoutbox == []
