@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "billing",
     "collections_ar",
     "csol.servicedesk",
+    # Scale data for the benchmarks (manage.py seed_bench); no models.
+    "bench",
 ]
 
 MIDDLEWARE = [
