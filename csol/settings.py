@@ -300,13 +300,16 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Production logs one JSON object per line on stderr (csol/logs.py); development, readable lines.
+LOG_FORMAT = env("LOG_FORMAT", default="line" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "line": {"format": "ts=%(asctime)s level=%(levelname)s logger=%(name)s msg=%(message)s"},
+        "json": {"()": "csol.logs.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
