@@ -234,11 +234,23 @@ AUDITED_MODELS = [
     "core.PartnerAuthorisation",
     "orders.Order",
     "orders.OrderLine",
+    "orders.Shipment",
+    "orders.DeliveryWindow",
     "contracts.Contract",
+    "contracts.Entitlement",
+    "contracts.RenewalRequest",
     "inventory.InventoryRecord",
-    "billing.Invoice",
+    "inventory.ChangeRequest",
+    "billing.Invoice",  # invoices and credit notes
     "billing.InvoiceLine",
     "billing.Dispute",
+    "collections_ar.CustomerCreditProfile",
+    "collections_ar.Payment",
+    "collections_ar.Allocation",
+    "collections_ar.CreditApplication",
+    "collections_ar.WriteOff",
+    "collections_ar.PromiseToPay",
+    "servicedesk.ServiceRequest",
 ]
 AUDIT_EXCLUDED_FIELDS = ["password", "last_login"]
 # Behind a load balancer that appends the client's address to X-Forwarded-For.
