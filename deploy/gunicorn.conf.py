@@ -15,7 +15,8 @@ max_requests = 2000
 max_requests_jitter = 200
 # The load balancer's address: only it may set X-Forwarded-Proto / X-Forwarded-For.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# Heartbeat files in memory, not on a possibly slow disk.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 proc_name = "csol-web"
 
 accesslog = "-"

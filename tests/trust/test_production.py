@@ -4,6 +4,7 @@ import importlib.util
 import json
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -15,6 +16,8 @@ import pytest
 
 from csol.logs import JsonFormatter
 from tests.trust.test_deploy import ROOT, production_env
+
+SCRIPT = str(ROOT / "scripts" / "production")
 
 
 def _gunicorn_conf(monkeypatch, **env):
@@ -74,7 +77,7 @@ def test_access_log_lines_leave_the_query_string_out():
 
 def _run_script(*args, **env_overrides):
     return subprocess.run(  # noqa: S603
-        ["scripts/production", *args],
+        [SCRIPT, *args],
         cwd=ROOT,
         env=production_env(**env_overrides),
         capture_output=True,
@@ -92,7 +95,7 @@ def test_refuses_to_start_without_postgresql():
 def test_refuses_to_start_without_redis():
     env = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/x"}
     result = subprocess.run(  # noqa: S603
-        ["scripts/production"],
+        [SCRIPT],
         cwd=ROOT,
         env={k: v for k, v in production_env(**env).items() if k != "REDIS_URL"},
         capture_output=True,
@@ -136,7 +139,7 @@ def test_one_command_starts_web_worker_and_one_beat(tmp_path):
     port = _free_port()
     log = (tmp_path / "production.log").open("w+")
     process = subprocess.Popen(  # noqa: S603
-        ["scripts/production"],
+        [SCRIPT],
         cwd=ROOT,
         env=production_env(
             DATABASE_URL=f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}",
@@ -164,7 +167,7 @@ def test_one_command_starts_web_worker_and_one_beat(tmp_path):
         assert health == (200, {"database": "ok", "broker": "ok"}), log.read()[-3000:]
 
         processes = subprocess.run(  # noqa: S603
-            ["ps", "-o", "args=", "-g", str(os.getpgid(process.pid))],
+            [shutil.which("ps"), "-o", "args=", "-g", str(os.getpgid(process.pid))],
             capture_output=True,
             text=True,
             check=True,  # noqa: S607
