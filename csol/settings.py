@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "billing",
     "collections_ar",
     "csol.servicedesk",
+    # Scale data for the benchmarks (manage.py seed_bench); no models.
+    "bench",
 ]
 
 MIDDLEWARE = [
@@ -222,6 +224,8 @@ CELERY_BEAT_SCHEDULE = {
     "dunning": {"task": "collections_ar.tasks.dunning_run", "schedule": 60 * 60 * 6},
     "outbox-sweep": {"task": "csol.core.tasks.outbox_sweep", "schedule": 60},
 }
+# Renewal reminders go out this many days before a contract ends (contracts.tasks.renewal_reminders_run).
+CONTRACT_REMINDER_OFFSETS = env.list("CONTRACT_REMINDER_OFFSETS", cast=int, default=[90, 60, 30])
 
 # Audit trail (csol/audit): every save and delete of these models is recorded with who did it.
 # Changes made with QuerySet.update()/bulk_create() bypass it: services save rows one by one.
