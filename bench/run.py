@@ -9,8 +9,10 @@ bare response) and R (the same rows from one raw SQL query, minimal template), f
 EXPLAIN of each list, lookup and job query. The figures go to bench/results/<date>-<host>.md.
 """
 
+import html
 import os
 import platform
+import re
 import shlex
 import sys
 import time
@@ -40,6 +42,20 @@ def client_for(customer: Customer) -> Client:
     client = Client()
     client.force_login(User.objects.get(email=f"user{customer.id}@scale.example"))
     return client
+
+
+NEXT_LINK = re.compile(r'href="([^"]*)"[^>]*rel="next"')
+
+
+def page_reached_by_next(client: Client, url: str, page: int) -> str:
+    """The URL of page `page` as a user reaches it: following the list's "Next" link from page 1."""
+    path = url.split("?")[0]
+    for _ in range(page - 1):
+        found = NEXT_LINK.search(client.get(url).content.decode())
+        if found is None:
+            raise RuntimeError(f"no next link on {url}")
+        url = path + html.unescape(found.group(1))
+    return url
 
 
 def ensure_data():
@@ -118,6 +134,7 @@ baselines.RAW_QUERIES.update(
 
 
 def main():
+    load_at_start = os.getloadavg()
     ensure_data()
     big = Customer.objects.get(number="C-BIG")
     small = Customer.objects.get(number="C-SMALL")
@@ -150,10 +167,12 @@ def main():
 
     first = run("order list, 20,000 orders, page 1", big_client, "/en/orders/", r_orders)
     run("order list, 10 orders, page 1", small_client, "/en/orders/", r_orders)
-    run("order list, row 10,000 (page 401)", big_client, "/en/orders/?page=401", first)
+    deep = page_reached_by_next(big_client, "/en/orders/", 401)
+    run("order list, row 10,000 (page 401)", big_client, deep, first)
     first_inv = run("invoice list, 20,000 invoices, page 1", big_client, "/en/invoices/", r_invoices)
     run("invoice list, 10 invoices, page 1", small_client, "/en/invoices/", r_invoices)
-    run("invoice list, row 10,000 (page 401)", big_client, "/en/invoices/?page=401", first_inv)
+    deep = page_reached_by_next(big_client, "/en/invoices/", 401)
+    run("invoice list, row 10,000 (page 401)", big_client, deep, first_inv)
     run("order detail, 200 lines", big_client, f"/en/orders/{wide.number}/", r_order_detail)
     run("order detail, 1 line", big_client, f"/en/orders/{narrow.number}/", r_order_detail)
     run("invoice detail, 200 lines", big_client, f"/en/invoices/{wide_invoice.number}/", r_invoice_detail)
@@ -191,6 +210,8 @@ def main():
         f"# CSOL benchmark {date.today().isoformat()} on {platform.node()} ({os.cpu_count()} cores, "
         f"{connection.vendor}, {RUNS} runs after 5 warm-ups)",
         "",
+        *machine_lines(load_at_start),
+        "",
         table(rows),
         "",
         *pdf_lines,
@@ -205,6 +226,44 @@ def main():
     out = ROOT / "bench" / "results" / f"{date.today().isoformat()}-{platform.node()}-{connection.vendor}.md"
     out.write_text(text + "\n")
     print(f"\nwritten to {out.relative_to(ROOT)}")
+
+
+def machine_lines(load_at_start: tuple) -> list[str]:
+    """What the figures were measured on and with: a loaded machine shows in the load average."""
+    from billing.models import Invoice
+    from inventory.models import InventoryRecord
+    from orders.models import Order, OrderLine
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT sqlite_version()")
+        version = cursor.fetchone()[0].split(" on ")[0]
+    cpu = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else platform.processor()
+    )
+    load = ", ".join(f"{x:.1f}" for x in load_at_start)
+    sizes = ", ".join(
+        f"{label} {model.objects.count():,}"
+        for label, model in [
+            ("orders", Order),
+            ("order lines", OrderLine),
+            ("invoices", Invoice),
+            ("installed-base records", InventoryRecord),
+        ]
+    )
+    return [
+        f"- machine: {platform.node()}, {cpu}, {os.cpu_count()} cores, load average {load} at the start",
+        f"- database: {version}; Python {platform.python_version()}",
+        f"- data: {sizes}",
+    ]
 
 
 def pdf_figures(client, invoice, baseline):
