@@ -32,7 +32,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from bench import baselines, jobs  # noqa: E402
-from bench.harness import explain, get, measure, table  # noqa: E402
+from bench.harness import get, measure, slowest_select, table  # noqa: E402
 from csol.core.models import Customer, User  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "50"))
@@ -44,7 +44,8 @@ def client_for(customer: Customer) -> Client:
     return client
 
 
-NEXT_LINK = re.compile(r'href="([^"]*)"[^>]*rel="next"')
+# The list's "Next" link: marked rel="next", or an anchor reading "Next".
+NEXT_LINK = re.compile(r'href="([^"]*)"(?:[^>]*rel="next"|[^>]*>\s*Next\s*</a>)')
 
 
 def page_reached_by_next(client: Client, url: str, page: int) -> str:
@@ -167,12 +168,12 @@ def main():
 
     first = run("order list, 20,000 orders, page 1", big_client, "/en/orders/", r_orders)
     run("order list, 10 orders, page 1", small_client, "/en/orders/", r_orders)
-    deep = page_reached_by_next(big_client, "/en/orders/", 401)
-    run("order list, row 10,000 (page 401)", big_client, deep, first)
+    deep_orders = page_reached_by_next(big_client, "/en/orders/", 401)
+    run("order list, row 10,000 (page 401)", big_client, deep_orders, first)
     first_inv = run("invoice list, 20,000 invoices, page 1", big_client, "/en/invoices/", r_invoices)
     run("invoice list, 10 invoices, page 1", small_client, "/en/invoices/", r_invoices)
-    deep = page_reached_by_next(big_client, "/en/invoices/", 401)
-    run("invoice list, row 10,000 (page 401)", big_client, deep, first_inv)
+    deep_invoices = page_reached_by_next(big_client, "/en/invoices/", 401)
+    run("invoice list, row 10,000 (page 401)", big_client, deep_invoices, first_inv)
     run("order detail, 200 lines", big_client, f"/en/orders/{wide.number}/", r_order_detail)
     run("order detail, 1 line", big_client, f"/en/orders/{narrow.number}/", r_order_detail)
     run("invoice detail, 200 lines", big_client, f"/en/invoices/{wide_invoice.number}/", r_invoice_detail)
@@ -219,7 +220,16 @@ def main():
         *job_lines,
         "",
         "## Query plans",
-        *plans(big, record, job_plans),
+        *plans(
+            [
+                ("order list page 1", big_client, "/en/orders/"),
+                ("order list row 10,000", big_client, deep_orders),
+                ("invoice list page 1", big_client, "/en/invoices/"),
+                ("invoice list row 10,000", big_client, deep_invoices),
+                ("serial lookup", serial_client, f"/en/installed-base/lookup/?q={record.serial_number}"),
+            ],
+            job_plans,
+        ),
     ]
     text = "\n".join(report)
     print(text)
@@ -299,23 +309,13 @@ def pdf_figures(client, invoice, baseline):
     return lines
 
 
-def plans(big, record, job_plans):
-    from orders.models import Order
-
+def plans(pages, job_plans):
+    """The slowest query of each list and lookup page as the page runs it, then the job selections."""
     sections = []
-    for title, sql, params in [
-        ("order list page 1", baselines.RAW_QUERIES["orders"], {"customer_id": big.id, "offset": 0}),
-        ("order list row 10,000", baselines.RAW_QUERIES["orders"], {"customer_id": big.id, "offset": 10000}),
-        ("invoice list page 1", baselines.RAW_QUERIES["invoices"], {"customer_id": big.id, "offset": 0}),
-        (
-            "serial lookup",
-            baselines.RAW_QUERIES["serial"],
-            {"customer_id": record.customer_id, "key": record.serial_number},
-        ),
-    ]:
-        sections += [f"### {title}", "```", explain(sql, params), "```"]
-    open_orders = Order.objects.filter(customer=big, is_open=True).order_by("-created_at")[:25]
-    for title, plan in [("open orders of C-BIG", jobs.explain_queryset(open_orders)), *job_plans]:
+    for title, client, url in pages:
+        sql, plan = slowest_select(get(client, url))
+        sections += [f"### {title}: `{url}`", "```sql", sql, "```", "```", plan, "```"]
+    for title, plan in job_plans:
         sections += [f"### {title}", "```", plan, "```"]
     return sections
 

@@ -33,6 +33,12 @@ class KeysetPage:
     next_cursor: str = ""
     previous_cursor: str = ""
 
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
     @property
     def start_index(self) -> int:
         return (self.number - 1) * self.per_page + 1 if self.items else 0
@@ -50,14 +56,17 @@ class KeysetPage:
         return self.number - 1
 
 
-def _fields(queryset: QuerySet, ordering: tuple[str, ...]):
-    """(model field, descending) of each ordering term, or None if a cursor cannot serve it."""
+def _fields(queryset: QuerySet, ordering: tuple[str, ...], *, nulls_excluded: bool = False):
+    """(model field, descending) of each ordering term, or None if a cursor cannot serve it.
+
+    `nulls_excluded`: the caller's filter already leaves out rows with NULL in these columns.
+    """
     opts = queryset.model._meta
     terms = []
     for term in ordering:
         name = term.lstrip("-")
         field = opts.pk if name == "pk" else opts.get_field(name)
-        if field.null or getattr(field, "is_relation", False) and field.many_to_many:
+        if (field.null and not nulls_excluded) or field.many_to_many:
             return None
         terms.append((field, term.startswith("-")))
     if len({descending for _field, descending in terms}) != 1:
@@ -107,13 +116,14 @@ def keyset_page(
     before: str = "",
     per_page: int = 25,
     fetch=None,
+    nulls_excluded: bool = False,
 ) -> KeysetPage | None:
     """One page after/before a cursor, or None when the ordering or the cursor cannot be used.
 
     `fetch(queryset, limit)` returns the rows (default: `list(queryset[:limit])`); the orders list
     passes its own to keep its per-customer UNION for partners.
     """
-    terms = _fields(queryset, ordering)
+    terms = _fields(queryset, ordering, nulls_excluded=nulls_excluded)
     cursor = after or before
     if terms is None or not cursor:
         return None
@@ -145,7 +155,9 @@ def with_cursors(page: KeysetPage, terms) -> KeysetPage:
     return page
 
 
-def cursors_for(queryset: QuerySet, ordering: tuple[str, ...], page: KeysetPage) -> KeysetPage:
+def cursors_for(
+    queryset: QuerySet, ordering: tuple[str, ...], page: KeysetPage, *, nulls_excluded: bool = False
+) -> KeysetPage:
     """Cursors for a page read by OFFSET (the first page, an old `?page=N` link)."""
-    terms = _fields(queryset, ordering)
+    terms = _fields(queryset, ordering, nulls_excluded=nulls_excluded)
     return with_cursors(page, terms) if terms is not None else page
