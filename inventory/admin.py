@@ -23,7 +23,7 @@ from inventory.models import (
     RecordEvent,
     RecordStatus,
 )
-from inventory.selectors import _search_conditions, coverage_of, normalise_query, with_coverage
+from inventory.selectors import coverage_of, normalise_query, search_conditions, with_coverage
 from inventory.services import (
     EDITABLE_FIELDS,
     _event,
@@ -148,8 +148,7 @@ class InventoryRecordAdmin(admin.ModelAdmin):
         term = normalise_query(search_term)
         if not term:
             return queryset, False
-        conditions, _ranks = _search_conditions(term)
-        return queryset.filter(conditions | Q(customer__number=term)), False
+        return queryset.filter(search_conditions(term) | Q(customer__number=term)), False
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -103,6 +103,10 @@ class InventoryRecord(models.Model):
             ),
             models.Index(fields=["customer", "machine_type", "model"], name="inventory_cust_type_idx"),
             models.Index(fields=["machine_type", "model"], name="inventory_type_model_idx"),
+            # Machine type prefixes ("90" while typing 9080) across customers.
+            models.Index(
+                fields=["machine_type"], name="inventory_type_prefix_idx", opclasses=["varchar_pattern_ops"]
+            ),
             # The portal list: by site, filtered by status.
             models.Index(fields=["customer", "site", "status"], name="inventory_cust_site_idx"),
             models.Index(fields=["customer", "status", "warranty_end"], name="inventory_cust_status_idx"),
