@@ -107,8 +107,12 @@ class InventoryRecord(models.Model):
             models.Index(
                 fields=["machine_type"], name="inventory_type_prefix_idx", opclasses=["varchar_pattern_ops"]
             ),
-            # The portal list: by site, filtered by status.
-            models.Index(fields=["customer", "site", "status"], name="inventory_cust_site_idx"),
+            # The portal list's order (by site, then type, model and serial number): the first page is
+            # read from this index, without sorting every record of the customer.
+            models.Index(
+                fields=["customer", "site", "machine_type", "model", "serial_number", "id"],
+                name="inventory_list_order_idx",
+            ),
             models.Index(fields=["customer", "status", "warranty_end"], name="inventory_cust_status_idx"),
             models.Index(fields=["customer", "product"], name="inventory_cust_product_idx"),
         ]

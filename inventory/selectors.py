@@ -144,8 +144,9 @@ def record_list(
     if product is not None:
         records = records.filter(product=product)
     records = with_coverage(filter_coverage(records, coverage, today=today), today=today)
+    # Ids, not names, for customer and site: this order is an index (inventory_list_order_idx).
     return records.select_related("site", "product", "customer").order_by(
-        "customer__legal_name", "site__name", "machine_type", "model", "serial_number", "pk"
+        "customer_id", "site_id", "machine_type", "model", "serial_number", "id"
     )
 
 

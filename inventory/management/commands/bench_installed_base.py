@@ -37,8 +37,10 @@ class Command(BaseCommand):
         parser.add_argument("--rows", type=int, default=1_000_000)
         parser.add_argument("--customers", type=int, default=50)
         parser.add_argument("--runs", type=int, default=50)
+        parser.add_argument("--plans", action="store_true", help="also print the list page's query plans")
 
-    def handle(self, *args, rows, customers, runs, **options):
+    def handle(self, *args, rows, customers, runs, plans, **options):
+        self.plans = plans
         if connection.vendor != "postgresql":
             raise CommandError("The benchmark needs PostgreSQL (set DATABASE_URL).")
         with transaction.atomic():
@@ -154,3 +156,9 @@ class Command(BaseCommand):
         self.stdout.write(table(rows_out))
         exact = next(search_querysets(viewer=agent_viewer, query=serial))[:50]
         self.stdout.write("\nPlan of the exact serial lookup (agent):\n" + exact.explain(analyze=True))
+        if self.plans:
+            from inventory.selectors import record_list
+
+            listed = record_list(viewer=customer_viewer)
+            self.stdout.write("\nList page rows:\n" + listed[:50].explain(analyze=True))
+            self.stdout.write("\nList page count:\n" + listed.values("pk").explain(analyze=True))
