@@ -306,12 +306,32 @@ CATEGORY_FORMS = {
 class ReplyForm(AttachmentsMixin, forms.Form):
     body = forms.CharField(label=_("Your message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
 
+    field_order = ["body", "internal", "attachments"]
+
     def clean_body(self):
         return _not_blank(self.cleaned_data["body"])
 
 
 class AgentReplyForm(ReplyForm):
     internal = forms.BooleanField(label=_("Internal note (never shown to the customer)"), required=False)
+    then = forms.ChoiceField(
+        label=_("Then"),
+        required=False,
+        choices=[
+            ("", _("Keep the status")),
+            (Status.WAITING, _("Wait for the customer's answer")),
+            (Status.RESOLVED, _("Mark as resolved")),
+        ],
+    )
+
+    field_order = ["body", "internal", "then", "attachments"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("internal") and cleaned.get("then") == Status.WAITING:
+            # The customer never sees an internal note, so it cannot be the question they must answer.
+            self.add_error("then", _("An internal note cannot put the request in wait for the customer."))
+        return cleaned
 
 
 class FilterForm(forms.Form):

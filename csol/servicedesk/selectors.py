@@ -9,6 +9,7 @@ from csol.servicedesk.models import (
     CLOCK_RUNNING_STATUSES,
     OPEN_STATUSES,
     Attachment,
+    Desk,
     Message,
     ServiceRequest,
     Status,
@@ -83,6 +84,36 @@ def agent_queue(*, user, desk="", status="", priority="", assigned="", overdue=F
     return qs.order_by("resolution_due", "id")
 
 
+def desk_counts(*, now=None) -> list[dict]:
+    """Open and overdue requests per desk, in one query (the queue's tabs)."""
+    now = now or timezone.now()
+    rows = (
+        ServiceRequest.objects.filter(status__in=OPEN_STATUSES)
+        .values("desk")
+        .annotate(
+            open=Count("id"),
+            overdue=Count(
+                "id",
+                filter=Q(status__in=CLOCK_RUNNING_STATUSES)
+                & (
+                    Q(first_responded_at__isnull=True, first_response_due__lt=now) | Q(resolution_due__lt=now)
+                ),
+            ),
+        )
+        .order_by()
+    )
+    by_desk = {row["desk"]: row for row in rows}
+    return [
+        {
+            "desk": desk.value,
+            "label": desk.label,
+            "open": by_desk.get(desk.value, {}).get("open", 0),
+            "overdue": by_desk.get(desk.value, {}).get("overdue", 0),
+        }
+        for desk in Desk
+    ]
+
+
 def dashboard_counts(*, viewer) -> dict:
     """Open requests and those waiting on the customer (or, for agents, overdue ones) in one query."""
     now = timezone.now()
@@ -110,21 +141,35 @@ ADMIN_LINKS = {
     "contract": "admin:contracts_contract_change",
     "inventory_record": "admin:inventory_inventoryrecord_change",
 }
+# The customer's own pages of the linked objects (each checks visibility itself).
+PORTAL_LINKS = {
+    "invoice": ("billing:detail", lambda obj: {"number": obj.number}),
+    "order": ("orders:detail", lambda obj: {"number": obj.number}),
+    "contract": ("contracts:detail", lambda obj: {"number": obj.number}),
+    "inventory_record": ("inventory:detail", lambda obj: {"pk": obj.pk}),
+}
+
+
+def _url(url_name: str, **kwargs) -> str:
+    """The page's address, or "" while the area that owns it has no such page."""
+    try:
+        return reverse(url_name, kwargs=kwargs)
+    except NoReverseMatch:
+        return ""
 
 
 def linked_objects(*, service_request: ServiceRequest, for_agent: bool) -> list[dict]:
     """The invoice, order, contract or record the request names; agents get the back-office page."""
     rows = []
-    for field, url_name in ADMIN_LINKS.items():
+    for field, admin_url in ADMIN_LINKS.items():
         obj = getattr(service_request, field)
         if obj is None:
             continue
-        url = ""
         if for_agent:
-            try:
-                url = reverse(url_name, args=[obj.pk])
-            except NoReverseMatch:
-                url = ""
+            url = _url(admin_url, object_id=obj.pk)
+        else:
+            url_name, kwargs = PORTAL_LINKS[field]
+            url = _url(url_name, **kwargs(obj))
         rows.append(
             {"label": ServiceRequest._meta.get_field(field).verbose_name, "value": str(obj), "url": url}
         )

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from csol.core.uploads import safe_download_name
-from csol.servicedesk import selectors, services
+from csol.servicedesk import selectors, services, sla
 from csol.servicedesk.forms import (
     CATEGORY_FORMS,
     AgentReplyForm,
@@ -133,6 +133,7 @@ def _detail_context(request, service_request, reply_form=None):
         ],
         "linked": selectors.linked_objects(service_request=service_request, for_agent=is_agent),
         "is_agent": is_agent,
+        "sr_zone": sla.zone_for(service_request.customer.province),
         "overdue": service_request.is_overdue(),
         "now": timezone.now(),
         "reply_form": reply_form or (AgentReplyForm() if is_agent else ReplyForm()),
@@ -197,6 +198,9 @@ def request_reply(request, reference):
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("Your message has been added."))
+            then = form.cleaned_data.get("then")
+            if then:
+                _transition(request, service_request, then)
             return redirect(service_request)
     service_request.refresh_from_db()
     return render(
@@ -218,13 +222,17 @@ def request_transition(request, reference):
     if to not in Status.values:
         messages.error(request, _("Choose a valid status."))
         return redirect(service_request)
+    _transition(request, service_request, to)
+    return redirect(service_request)
+
+
+def _transition(request, service_request, to: str) -> None:
     try:
         services.service_request_transition(service_request=service_request, to=to, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("The request is now “%(status)s”.") % {"status": Status(to).label})
-    return redirect(service_request)
 
 
 def _agent_only(viewer):
