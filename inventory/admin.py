@@ -43,7 +43,7 @@ class RecordEventInline(admin.TabularInline):
     model = RecordEvent
     extra = 0
     can_delete = False
-    fields = ["at", "kind", "from_value", "to_value", "actor", "note", "change_request"]
+    fields = ["at", "kind", "from_display", "to_display", "actor", "note", "change_request"]
     readonly_fields = fields
     ordering = ["-at", "-id"]
 
@@ -269,7 +269,7 @@ class InventoryRecordAdmin(admin.ModelAdmin):
 
 @admin.register(RecordEvent)
 class RecordEventAdmin(admin.ModelAdmin):
-    list_display = ["at", "record", "kind", "from_value", "to_value", "actor"]
+    list_display = ["at", "record", "kind", "from_display", "to_display", "actor"]
     list_filter = ["kind"]
     search_fields = ["record__serial_number", "from_value", "to_value", "note"]
     list_select_related = ["record", "actor"]
