@@ -84,7 +84,8 @@ def order_event_notify(event_id: int) -> int:
         "url": _order_url(order, language),
     }
     recipients = order_recipients(order)
-    if event.kind in (OrderEventKind.WINDOW_COUNTERED, OrderEventKind.WINDOW_ACCEPTED):
+    by_customer = event.actor is not None and not event.actor.is_staff
+    if event.kind in (OrderEventKind.WINDOW_COUNTERED, OrderEventKind.WINDOW_ACCEPTED) and by_customer:
         # The customer answered: the CSO desk must know too.
         recipients.append(settings.CSOL_SUPPLIER["email"])
     sent = 0
