@@ -1,0 +1,80 @@
+"""The HTML of every portal page is valid (Nu Html Checker), in French and in English.
+
+Pages are rendered with Django's test client for a customer administrator and for a partner looking
+across its customers, written to a folder, and checked by ONE run of vnu.jar (the JVM takes seconds to
+start, so one run for every file). A deliberately invalid canary page goes into the same run, to
+prove the checker does report errors.
+"""
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from tests.browser.pages import portal_pages
+from tests.conftest import signed_in
+from tests.tenancy.registry import Owner
+
+pytestmark = pytest.mark.django_db
+
+CANARY = '<!DOCTYPE html><html lang="fr"><head><title>x</title></head><body><p><div></p></body></html>'
+VNU = Path(settings.BASE_DIR) / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+
+def vnu_errors(files: list[Path]) -> list[dict]:
+    """Errors the Nu Html Checker reports on the files (one JVM for all of them)."""
+    java = shutil.which("java")
+    assert java, "java is missing: run scripts/install (it installs openjdk-17-jre-headless)"
+    assert VNU.exists(), f"{VNU} is missing: run scripts/install (npm install)"
+    run = subprocess.run(  # noqa: S603 - fixed command line, our own files
+        # C1-only JIT and the serial GC: a run this short starts about three times faster so.
+        [java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", str(VNU)]
+        + ["--errors-only", "--format", "json"]
+        + [str(file) for file in files],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return json.loads(run.stderr or '{"messages": []}')["messages"]
+
+
+def _write_pages(folder: Path, persona: str, owner: Owner, viewer) -> dict[Path, str]:
+    found = portal_pages(owner, viewer)
+    client, anonymous = signed_in(viewer), Client()
+    files = {}
+    for page in found.pages:
+        response = (anonymous if page.anonymous else client).get(page.path)
+        assert response.status_code == 200, page.path
+        name = persona + re.sub(r"[^a-z0-9]+", "_", page.path.lower()).rstrip("_") + ".html"
+        file = folder / name
+        file.write_bytes(response.content)
+        files[file] = f"{persona} {page.path}"
+    return files
+
+
+def test_every_portal_page_is_valid_html(
+    tmp_path, customer, customer_user, other_customer, other_user, partner_user
+):
+    files = _write_pages(tmp_path, "admin", Owner(customer, customer_user), customer_user)
+    files |= _write_pages(tmp_path, "partner", Owner(other_customer, other_user), partner_user)
+    assert len(files) >= 20
+    canary = tmp_path / "canary.html"
+    canary.write_text(CANARY)
+
+    errors = vnu_errors([canary, *files])
+
+    assert any(e["url"].endswith("/canary.html") for e in errors), "vnu reported nothing on invalid HTML"
+    report = [
+        f"{files[Path(e['url'].removeprefix('file:'))]}:{e.get('lastLine', '?')}: {e['message']}"
+        f"  «{e.get('extract', '').strip()}»"
+        for e in errors
+        if not e["url"].endswith("/canary.html")
+    ]
+    assert report == [], "\n" + "\n".join(report)
+
