@@ -3,8 +3,10 @@
 import re
 
 import pytest
+from django.utils import translation
 from playwright.sync_api import expect
 
+from csol.accounts.forms import SignInForm
 from csol.core.models import Role
 from tests.browser.conftest import sign_in, text, url
 from tests.factories import CustomerFactory, MembershipFactory, PartnerAuthorisationFactory
@@ -39,8 +41,9 @@ def test_wrong_password_is_refused_with_a_translated_message_and_keeps_the_email
     sign_in(page, customer_user, language=language, password="not-the-password")
 
     expect(page).to_have_url(re.compile(rf"/{language}/accounts/sign-in/"))
-    refusal = "The email address or password is incorrect. Both are case-sensitive for the password."
-    expect(page.get_by_text(text(refusal, language))).to_be_visible()
+    with translation.override(language):
+        refusal = str(SignInForm.error_messages["invalid_login"])
+    expect(page.get_by_text(refusal)).to_be_visible()
     expect(page.get_by_label(text("Email address", language))).to_have_value(customer_user.email)
 
 
