@@ -7,7 +7,8 @@ keep up to date here, except the builders of URLs with arguments, which the tena
 
 Each page is classified with Django's test client: an HTML 200 for the signed-in persona is checked
 signed in; a page that sends a signed-in user away (the sign-in form) but answers an anonymous
-visitor is checked anonymously; POST-only actions (405) and downloads (PDF, CSV) are not pages.
+visitor is checked anonymously; POST-only actions (405) and downloads (PDF, CSV) are not pages; a
+403 or 404 means the page is not for this persona (another persona covers it).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.conftest import signed_in
-from tests.tenancy.registry import OBJECT_URLS, Owner, customer_facing_patterns
+from tests.tenancy.registry import Owner, customer_facing_patterns, page_kwargs
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,9 @@ class PortalPage:
 @dataclass
 class PageSet:
     pages: list[PortalPage]
-    skipped: dict[str, str]  # path → why it is not a page (POST-only action, download)
-    unreachable: dict[str, int]  # path → status: a page nobody could open (a broken page or builder)
+    skipped: dict[str, tuple[str, str]]  # path → (view, why it is not a page: POST only, a download)
+    refused: dict[str, tuple[str, int]]  # path → (view, 403/404/redirect): not for this viewer
+    broken: dict[str, int]  # path → any other status: a broken page
 
 
 def _is_html(response) -> bool:
@@ -43,29 +45,51 @@ def _is_html(response) -> bool:
 def portal_pages(owner: Owner, viewer, languages=("fr", "en")) -> PageSet:
     """Pages of the portal for `viewer` (a user), with objects of `owner.customer`, in each language."""
     user_client, anonymous_client = signed_in(viewer), Client()
-    kwargs_by_view = {}
-    for pattern in customer_facing_patterns():
-        if not pattern.kwargs:
-            kwargs_by_view[pattern.view_name] = {}
-        elif pattern.view_name in OBJECT_URLS:
-            kwargs_by_view[pattern.view_name] = OBJECT_URLS[pattern.view_name](owner)
+    kwargs_by_view = [
+        (pattern.view_name, kwargs)
+        for pattern in customer_facing_patterns()
         # Patterns with arguments and no builder fail the tenancy test; nothing to visit here.
-
-    result = PageSet(pages=[], skipped={}, unreachable={})
+        for kwargs in page_kwargs(pattern, owner)
+    ]
+    result = PageSet(pages=[], skipped={}, refused={}, broken={})
     for language in languages:
-        for view_name, kwargs in kwargs_by_view.items():
+        for view_name, kwargs in kwargs_by_view:
             with translation.override(language):
                 path = reverse(view_name, kwargs=kwargs or None)
             response = user_client.get(path)
             anonymous = False
             if response.status_code in (301, 302):
+                # The sign-in form sends a signed-in user away; an anonymous visitor sees it.
                 response, anonymous = anonymous_client.get(path), True
-            if response.status_code == 405:
-                result.skipped[path] = "POST only"
-            elif response.status_code == 200 and not _is_html(response):
-                result.skipped[path] = response.get("Content-Type", "")
-            elif response.status_code == 200:
+            status = response.status_code
+            if status == 405:
+                result.skipped[path] = (view_name, "POST only")
+            elif status == 200 and not _is_html(response):
+                result.skipped[path] = (view_name, response.get("Content-Type", ""))
+            elif status == 200:
                 result.pages.append(PortalPage(view_name=view_name, path=path, anonymous=anonymous))
+            elif status in (301, 302, 403, 404):
+                result.refused[path] = (view_name, status)
             else:
-                result.unreachable[path] = response.status_code
+                result.broken[path] = status
     return result
+
+
+PERSONAS = ["administrator", "partner", "agent"]
+
+
+def persona(request, name: str) -> tuple[Owner, object]:
+    """(whose objects to build, who looks) for a persona, from the shared fixtures of tests/conftest.py.
+
+    administrator: a customer's administrator on their own company's pages;
+    partner: a partner looking across its customers ("all my customers"), on a customer's objects;
+    agent: a CSO agent on the portal (queue, a request seen from CSO's side).
+    """
+    fixture = request.getfixturevalue
+    if name == "administrator":
+        return Owner(customer=fixture("customer"), user=fixture("customer_user")), fixture("customer_user")
+    if name == "partner":
+        return Owner(customer=fixture("other_customer"), user=fixture("other_user")), fixture("partner_user")
+    if name == "agent":
+        return Owner(customer=fixture("customer"), user=fixture("customer_user")), fixture("agent")
+    raise ValueError(name)

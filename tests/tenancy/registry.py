@@ -13,7 +13,7 @@ the domain apps have any.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import LocalePrefixPattern, RoutePattern
@@ -25,6 +25,13 @@ class Owner:
 
     customer: object
     user: object
+    _made: dict = field(default_factory=dict, repr=False)
+
+    def once(self, key: str, make: Callable):
+        """One object per owner for URLs that share it (an order's detail and its window actions)."""
+        if key not in self._made:
+            self._made[key] = make()
+        return self._made[key]
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,30 @@ def patterns_with_args() -> list[Pattern]:
 # --- builders: Owner → URL kwargs of one object of owner.customer --------------------------------
 
 
+@dataclass(frozen=True)
+class Entry:
+    """How to build a URL's kwargs; `agent_only` views are 404 for every customer and partner."""
+
+    build: Callable[[Owner], dict]
+    agent_only: bool = False
+
+
+def registry_agent():
+    """A back-office agent with every desk, for builders that need CSO's side of a flow."""
+    from django.contrib.auth.models import Group
+
+    from csol.core.models import User
+    from csol.core.services.desks import desk_groups_sync
+    from tests.factories import UserFactory
+
+    agent = User.objects.filter(email="registry-agent@csol.example").first()
+    if agent is None:
+        desk_groups_sync()
+        agent = UserFactory(email="registry-agent@csol.example", full_name="Agent Registre", is_staff=True)
+        agent.groups.set(Group.objects.all())
+    return agent
+
+
 def _membership(owner: Owner) -> dict:
     from csol.core.models import Role
     from tests.factories import member
@@ -87,12 +118,95 @@ def _membership(owner: Owner) -> dict:
     return {"pk": colleague.memberships.get(customer=owner.customer).pk}
 
 
-OBJECT_URLS: dict[str, Callable[[Owner], dict]] = {
-    "accounts:member_edit": _membership,
-    "accounts:member_deactivate": _membership,
+def _order_with_window(owner: Owner):
+    """A scheduled order with a delivery window CSO proposed, awaiting the customer's answer."""
+    from orders import services
+    from orders.models import OrderStatus
+    from tests.orders.factories import advance, make_order, tomorrow_at
+
+    def make():
+        agent = registry_agent()
+        order = advance(make_order(owner.customer, actor=agent), OrderStatus.SCHEDULED, actor=agent)
+        window = services.delivery_window_propose(
+            order=order, starts_at=tomorrow_at(9), ends_at=tomorrow_at(12), actor=agent
+        )
+        return order, window
+
+    return owner.once("order_with_window", make)
+
+
+def _order(owner: Owner) -> dict:
+    order, _window = _order_with_window(owner)
+    return {"number": order.number}
+
+
+def _window(owner: Owner) -> dict:
+    order, window = _order_with_window(owner)
+    return {"number": order.number, "pk": window.pk}
+
+
+def _service_request(owner: Owner):
+    """A general question with a PDF attached, from the owner's administrator."""
+    from tests.servicedesk.factories import PDF_BYTES, make_request, upload
+
+    def make():
+        return make_request(
+            owner.customer,
+            owner.user,
+            subject="Question sur la facture",
+            files=[(upload("bon-de-commande.pdf", PDF_BYTES), "application/pdf")],
+        )
+
+    return owner.once("service_request", make)
+
+
+def _request_reference(owner: Owner) -> dict:
+    return {"reference": _service_request(owner).reference}
+
+
+def _request_attachment(owner: Owner) -> dict:
+    service_request = _service_request(owner)
+    return {"reference": service_request.reference, "attachment_id": service_request.attachments.first().pk}
+
+
+OBJECT_URLS: dict[str, Entry] = {
+    "accounts:member_edit": Entry(_membership),
+    "accounts:member_deactivate": Entry(_membership),
+    "orders:detail": Entry(_order),
+    "orders:window_accept": Entry(_window),
+    "orders:window_counter": Entry(_window),
+    "servicedesk:detail": Entry(_request_reference),
+    "servicedesk:reply": Entry(_request_reference),
+    "servicedesk:transition": Entry(_request_reference),
+    "servicedesk:assign": Entry(_request_reference, agent_only=True),
+    "servicedesk:attachment": Entry(_request_attachment),
+}
+
+
+def _categories() -> list[dict]:
+    from csol.servicedesk.models import Category
+
+    return [{"category": category.value} for category in Category]
+
+
+# URLs whose arguments name something every customer shares (a category of request), not a
+# customer's object: no tenancy to test, but each value is a page the other checks visit.
+SHARED_URLS: dict[str, Callable[[], list[dict]]] = {
+    "servicedesk:create": _categories,
 }
 
 
 def build_kwargs(pattern: Pattern, owner: Owner) -> dict:
-    """URL kwargs of a fresh object of `owner.customer` for the pattern; KeyError when unknown."""
-    return OBJECT_URLS[pattern.view_name](owner)
+    """URL kwargs of an object of `owner.customer` for the pattern; KeyError when unknown."""
+    return OBJECT_URLS[pattern.view_name].build(owner)
+
+
+def page_kwargs(pattern: Pattern, owner: Owner) -> list[dict]:
+    """Every set of kwargs to visit for the pattern ([] for a pattern the table does not know)."""
+    if not pattern.kwargs:
+        return [{}]
+    if pattern.view_name in SHARED_URLS:
+        return SHARED_URLS[pattern.view_name]()
+    if pattern.view_name in OBJECT_URLS:
+        return [build_kwargs(pattern, owner)]
+    return []
