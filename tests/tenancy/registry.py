@@ -169,12 +169,26 @@ def _request_attachment(owner: Owner) -> dict:
     return {"reference": service_request.reference, "attachment_id": service_request.attachments.first().pk}
 
 
+def _record(owner: Owner) -> dict:
+    """An installed server under warranty at the customer's first site."""
+    import datetime
+
+    from tests.inventory.factories import RecordFactory
+
+    def make():
+        return RecordFactory(customer=owner.customer, warranty_end=datetime.date(2030, 6, 30))
+
+    return {"pk": owner.once("record", make).pk}
+
+
 OBJECT_URLS: dict[str, Entry] = {
     "accounts:member_edit": Entry(_membership),
     "accounts:member_deactivate": Entry(_membership),
     "orders:detail": Entry(_order),
     "orders:window_accept": Entry(_window),
     "orders:window_counter": Entry(_window),
+    "inventory:detail": Entry(_record),
+    "inventory:report_change": Entry(_record),
     "servicedesk:detail": Entry(_request_reference),
     "servicedesk:reply": Entry(_request_reference),
     "servicedesk:transition": Entry(_request_reference),
