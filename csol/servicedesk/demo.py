@@ -47,7 +47,7 @@ REQUESTS = [
         Category.CONTRACT,
         "Add the new storage array to our maintenance contract",
         "We installed a second storage array in October; please add it to the coverage.",
-        1,
+        4,  # unanswered for days: overdue in the agents' queue
         Status.NEW,
     ),
     (

@@ -306,6 +306,8 @@ CATEGORY_FORMS = {
 class ReplyForm(AttachmentsMixin, forms.Form):
     body = forms.CharField(label=_("Your message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
 
+    field_order = ["body", "internal", "attachments"]
+
     def clean_body(self):
         return _not_blank(self.cleaned_data["body"])
 

@@ -9,6 +9,7 @@ from csol.servicedesk.models import (
     CLOCK_RUNNING_STATUSES,
     OPEN_STATUSES,
     Attachment,
+    Desk,
     Message,
     ServiceRequest,
     Status,
@@ -81,6 +82,36 @@ def agent_queue(*, user, desk="", status="", priority="", assigned="", overdue=F
     if overdue:
         qs = qs.overdue()
     return qs.order_by("resolution_due", "id")
+
+
+def desk_counts(*, now=None) -> list[dict]:
+    """Open and overdue requests per desk, in one query (the queue's tabs)."""
+    now = now or timezone.now()
+    rows = (
+        ServiceRequest.objects.filter(status__in=OPEN_STATUSES)
+        .values("desk")
+        .annotate(
+            open=Count("id"),
+            overdue=Count(
+                "id",
+                filter=Q(status__in=CLOCK_RUNNING_STATUSES)
+                & (
+                    Q(first_responded_at__isnull=True, first_response_due__lt=now) | Q(resolution_due__lt=now)
+                ),
+            ),
+        )
+        .order_by()
+    )
+    by_desk = {row["desk"]: row for row in rows}
+    return [
+        {
+            "desk": desk.value,
+            "label": desk.label,
+            "open": by_desk.get(desk.value, {}).get("open", 0),
+            "overdue": by_desk.get(desk.value, {}).get("overdue", 0),
+        }
+        for desk in Desk
+    ]
 
 
 def dashboard_counts(*, viewer) -> dict:

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from csol.core.emails import send_templated_email
+from csol.servicedesk import sla
 from csol.servicedesk.models import EmailKind, Message, RequestEvent, SentEmail, ServiceRequest, Status
 
 
@@ -40,6 +41,7 @@ def _send_once(*, service_request, kind: str, key: str, recipient, template: str
                     "request": service_request,
                     "recipient": recipient,
                     "url": _portal_url(service_request, language),
+                    "zone": sla.zone_for(service_request.customer.province),
                 },
             )
     except IntegrityError:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from csol.core.uploads import safe_download_name
-from csol.servicedesk import selectors, services
+from csol.servicedesk import selectors, services, sla
 from csol.servicedesk.forms import (
     CATEGORY_FORMS,
     AgentReplyForm,
@@ -133,6 +133,7 @@ def _detail_context(request, service_request, reply_form=None):
         ],
         "linked": selectors.linked_objects(service_request=service_request, for_agent=is_agent),
         "is_agent": is_agent,
+        "sr_zone": sla.zone_for(service_request.customer.province),
         "overdue": service_request.is_overdue(),
         "now": timezone.now(),
         "reply_form": reply_form or (AgentReplyForm() if is_agent else ReplyForm()),

@@ -1,5 +1,7 @@
 """Emails: acknowledgement, public replies, resolution: once each, after commit, in the reader's language."""
 
+import re
+
 import pytest
 from django.core import mail
 
@@ -23,6 +25,7 @@ def test_acknowledgement_after_commit_once_and_in_french(
     assert message.to == ["admin@acme.example"]
     assert sr.reference in message.subject and "Nous avons reçu" in message.subject
     assert sr.reference in message.body
+    assert re.search(r"d’ici le \d{4}-\d{2}-\d{2} \d{2}:\d{2} E[SD]T", message.body)  # Quebec's time
     # A second run (a retried task) sends nothing more.
     tasks.send_acknowledgement.apply(args=[sr.pk])
     assert len(mail.outbox) == 1
