@@ -50,11 +50,29 @@ def context(browser, live_server):
 
 
 def watched_page(context):
-    """A new page that records script errors and CSP refusals in `page.problems`."""
+    """A new page that records script errors, CSP refusals and failed loads in `page.problems`."""
     page = context.new_page()
     page.problems = []
+
+    def console(msg):
+        # Failed loads are recorded with their URL below; the console line does not say which.
+        if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
+            page.problems.append(f"console: {msg.text}")
+
+    def response(response):
+        # Pages are checked by their own status; the back office has no icon, so Chromium asks for
+        # /favicon.ico there (portal pages link theirs).
+        request = response.request
+        if (
+            response.status >= 400
+            and request.resource_type != "document"
+            and not request.url.endswith("/favicon.ico")
+        ):
+            page.problems.append(f"{response.status} on {request.url}")
+
     page.on("pageerror", lambda error: page.problems.append(f"script error: {error}"))
-    page.on("console", lambda msg: msg.type == "error" and page.problems.append(f"console: {msg.text}"))
+    page.on("console", console)
+    page.on("response", response)
     return page
 
 

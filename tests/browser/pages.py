@@ -16,11 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.test import Client
-from django.urls import reverse
-from django.utils import translation
 
 from tests.conftest import signed_in
-from tests.tenancy.registry import Owner, customer_facing_patterns, page_kwargs
+from tests.tenancy.registry import Owner, customer_facing_patterns, page_kwargs, url_for
 
 
 @dataclass(frozen=True)
@@ -54,8 +52,7 @@ def portal_pages(owner: Owner, viewer, languages=("fr", "en")) -> PageSet:
     result = PageSet(pages=[], skipped={}, refused={}, broken={})
     for language in languages:
         for view_name, kwargs in kwargs_by_view:
-            with translation.override(language):
-                path = reverse(view_name, kwargs=kwargs or None)
+            path = url_for(view_name, kwargs, language)
             response = user_client.get(path)
             anonymous = False
             if response.status_code in (301, 302):

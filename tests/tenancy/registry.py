@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import LocalePrefixPattern, RoutePattern
+from django.utils import translation
 
 
 @dataclass
@@ -92,6 +93,7 @@ class Entry:
 
     build: Callable[[Owner], dict]
     agent_only: bool = False
+    query: Callable[[], str] | None = None  # a query string the view needs (a statement's period)
 
 
 def registry_agent():
@@ -181,6 +183,98 @@ def _record(owner: Owner) -> dict:
     return {"pk": owner.once("record", make).pk}
 
 
+def _customer_number(owner: Owner) -> dict:
+    """Receivables pages name the customer by number: give it an overdue invoice and a payment."""
+    _receivables(owner)
+    return {"number": owner.customer.number}
+
+
+def _receivables(owner: Owner) -> dict:
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from collections_ar.services import payment_allocate, payment_record
+    from collections_ar.services.collection import promise_add
+    from collections_ar.services.remittance import remittance_advice_submit, remittance_import
+    from tests.collections_ar.factories import InvoiceFactory
+    from tests.servicedesk.factories import PNG_BYTES
+
+    def make():
+        import uuid
+
+        today = timezone.localdate()
+        agent = registry_agent()
+        invoice = InvoiceFactory(
+            customer=owner.customer, total=Decimal("1130.00"), due_date=today - timedelta(days=40)
+        )
+        payment = payment_record(
+            customer=owner.customer,
+            received_on=today - timedelta(days=2),
+            method="cheque",
+            amount=Decimal("400.00"),
+            reference="CHQ-4411",
+        )
+        payment_allocate(payment=payment, lines=[(invoice, Decimal("400.00"))])
+        advice = remittance_advice_submit(
+            customer=owner.customer,
+            submitted_by=owner.user,
+            paid_on=today,
+            method="eft",
+            reference="EFT-77",
+            amount=Decimal("100.00"),
+            lines=[(invoice, Decimal("100.00"))],
+            attachment=SimpleUploadedFile("preuve.png", PNG_BYTES, content_type="image/png"),
+        )
+        promise = promise_add(
+            customer=owner.customer,
+            promised_on=today + timedelta(days=7),
+            amount=Decimal("200.00"),
+            actor=agent,
+        )
+        # Bank files are CSO's, not a customer's; the same file twice is refused, so each is unique.
+        batch_id = uuid.uuid4().hex[:8]
+        row = f"{today.isoformat()},12.34,{owner.customer.number},{batch_id}"
+        csv = f"date,amount,payer reference,details\n{row}\n"
+        batch = remittance_import(name=f"bank-{batch_id}.csv", content=csv.encode(), actor=agent)
+        return {"payment": payment, "advice": advice, "promise": promise, "batch": batch}
+
+    return owner.once("receivables", make)
+
+
+def _statement_period() -> str:
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return f"?start={today.replace(day=1).isoformat()}&end={today.isoformat()}"
+
+
+def _advice(owner: Owner) -> dict:
+    return {"number": owner.customer.number, "pk": _receivables(owner)["advice"].pk}
+
+
+def _advice_pk(owner: Owner) -> dict:
+    return {"pk": _receivables(owner)["advice"].pk}
+
+
+def _payment(owner: Owner) -> dict:
+    return {"number": _receivables(owner)["payment"].number}
+
+
+def _promise(owner: Owner) -> dict:
+    return {"number": owner.customer.number, "pk": _receivables(owner)["promise"].pk}
+
+
+def _import(owner: Owner) -> dict:
+    return {"pk": _receivables(owner)["batch"].pk}
+
+
+def _import_line(owner: Owner) -> dict:
+    return {"pk": _receivables(owner)["batch"].lines.first().pk}
+
+
 OBJECT_URLS: dict[str, Entry] = {
     "accounts:member_edit": Entry(_membership),
     "accounts:member_deactivate": Entry(_membership),
@@ -189,6 +283,27 @@ OBJECT_URLS: dict[str, Entry] = {
     "orders:window_counter": Entry(_window),
     "inventory:detail": Entry(_record),
     "inventory:report_change": Entry(_record),
+    "collections_ar:account": Entry(_customer_number),
+    "collections_ar:statement": Entry(_customer_number),
+    "collections_ar:statement_pdf": Entry(_customer_number, query=_statement_period),
+    "collections_ar:statement_csv": Entry(_customer_number, query=_statement_period),
+    "collections_ar:remittance_advice": Entry(_customer_number),
+    "collections_ar:advice_attachment": Entry(_advice),
+    "collections_ar:agent_customer": Entry(_customer_number, agent_only=True),
+    "collections_ar:note_create": Entry(_customer_number, agent_only=True),
+    "collections_ar:promise_create": Entry(_customer_number, agent_only=True),
+    "collections_ar:promise_status": Entry(_promise, agent_only=True),
+    "collections_ar:credit_hold": Entry(_customer_number, agent_only=True),
+    "collections_ar:profile_update": Entry(_customer_number, agent_only=True),
+    "collections_ar:write_off": Entry(_customer_number, agent_only=True),
+    "collections_ar:credit_apply": Entry(_customer_number, agent_only=True),
+    "collections_ar:payment": Entry(_payment, agent_only=True),
+    "collections_ar:payment_auto": Entry(_payment, agent_only=True),
+    "collections_ar:payment_void": Entry(_payment, agent_only=True),
+    "collections_ar:import": Entry(_import, agent_only=True),
+    "collections_ar:line": Entry(_import_line, agent_only=True),
+    "collections_ar:line_unmatched": Entry(_import_line, agent_only=True),
+    "collections_ar:advice_reconcile": Entry(_advice_pk, agent_only=True),
     "servicedesk:detail": Entry(_request_reference),
     "servicedesk:reply": Entry(_request_reference),
     "servicedesk:transition": Entry(_request_reference),
@@ -213,6 +328,14 @@ SHARED_URLS: dict[str, Callable[[], list[dict]]] = {
 def build_kwargs(pattern: Pattern, owner: Owner) -> dict:
     """URL kwargs of an object of `owner.customer` for the pattern; KeyError when unknown."""
     return OBJECT_URLS[pattern.view_name].build(owner)
+
+
+def url_for(view_name: str, kwargs: dict, language: str) -> str:
+    """The URL of the view in `language`, with the query string its table entry asks for."""
+    with translation.override(language):
+        path = reverse(view_name, kwargs=kwargs or None)
+    entry = OBJECT_URLS.get(view_name)
+    return path + (entry.query() if entry and entry.query else "")
 
 
 def page_kwargs(pattern: Pattern, owner: Owner) -> list[dict]:

@@ -9,8 +9,7 @@ and the outsiders' 404 came from the tenancy rule.
 """
 
 import pytest
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from tests.conftest import signed_in
 from tests.factories import PartnerAuthorisationFactory, PartnerFactory, UserFactory
@@ -22,6 +21,7 @@ from tests.tenancy.registry import (
     customer_facing_patterns,
     patterns_with_args,
     registry_agent,
+    url_for,
 )
 
 pytestmark = pytest.mark.django_db
@@ -56,8 +56,7 @@ def test_another_customers_object_is_404(pattern, request, customer, customer_us
         )
     # Given an object of `customer`
     kwargs = build_kwargs(pattern, Owner(customer=customer, user=customer_user))
-    with translation.override("fr"):
-        url = reverse(pattern.view_name, kwargs=kwargs)
+    url = url_for(pattern.view_name, kwargs, "fr")
 
     # When each outsider requests it, then it does not exist for them
     for persona in OUTSIDERS:
