@@ -275,6 +275,46 @@ def _import_line(owner: Owner) -> dict:
     return {"pk": _receivables(owner)["batch"].lines.first().pk}
 
 
+def _contract_objects(owner: Owner) -> dict:
+    """A maintenance contract in force until the end of the year, with a signed PDF and a renewal request."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from contracts.services import contract_document_attach, renewal_request_submit
+    from tests.contracts.factories import ContractFactory, EntitlementFactory
+    from tests.servicedesk.factories import PDF_BYTES
+
+    def make():
+        contract = ContractFactory(customer=owner.customer)
+        EntitlementFactory(contract=contract)
+        document = contract_document_attach(
+            contract=contract,
+            upload=SimpleUploadedFile("contrat-signe.pdf", PDF_BYTES),
+            title="Contrat signé",
+            actor=registry_agent(),
+        )
+        renewal = renewal_request_submit(contract=contract, actor=owner.user, message="Renouveler tel quel")
+        return {"contract": contract, "document": document, "renewal": renewal}
+
+    return owner.once("contracts", make)
+
+
+def _contract(owner: Owner) -> dict:
+    return {"number": _contract_objects(owner)["contract"].number}
+
+
+def _contract_document(owner: Owner) -> dict:
+    made = _contract_objects(owner)
+    return {"number": made["contract"].number, "document_id": made["document"].pk}
+
+
+def _renewal_request(owner: Owner) -> dict:
+    return {"pk": _contract_objects(owner)["renewal"].pk}
+
+
+def _customer_user(owner: Owner) -> dict:
+    return {"user_id": owner.user.pk}
+
+
 OBJECT_URLS: dict[str, Entry] = {
     "accounts:member_edit": Entry(_membership),
     "accounts:member_deactivate": Entry(_membership),
@@ -283,6 +323,12 @@ OBJECT_URLS: dict[str, Entry] = {
     "orders:window_counter": Entry(_window),
     "inventory:detail": Entry(_record),
     "inventory:report_change": Entry(_record),
+    "audit:impersonation_start": Entry(_customer_user, agent_only=True),
+    "contracts:detail": Entry(_contract),
+    "contracts:renew": Entry(_contract),
+    "contracts:do_not_renew": Entry(_contract),
+    "contracts:document": Entry(_contract_document),
+    "contracts:renewal_request": Entry(_renewal_request),
     "collections_ar:account": Entry(_customer_number),
     "collections_ar:statement": Entry(_customer_number),
     "collections_ar:statement_pdf": Entry(_customer_number, query=_statement_period),
