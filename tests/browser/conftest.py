@@ -104,10 +104,37 @@ def text(message: str, language: str) -> str:
 
 
 def sign_in(page, user, *, language: str = "fr", password: str = PASSWORD, next_url: str = ""):
-    """Sign `user` in through the real form, in `language`; returns once the next page loaded."""
+    """Sign `user` in through the real form, in `language`; returns once the next page loaded.
+
+    Agents then confirm with the code of their authenticator app (two-step verification is
+    mandatory for them), computed here from the device's secret as the app would.
+    """
+    device = authenticator(user) if user.is_staff else None
     target = url("accounts:login", language) + (f"?next={next_url}" if next_url else "")
     page.goto(target)
     page.get_by_label(text("Email address", language)).fill(user.email)
     page.get_by_label(text("Password", language)).fill(password)
     with page.expect_navigation():
         page.locator("main form").get_by_role("button", name=text("Sign in", language)).click()
+    if device is not None:
+        # The verification page is in the user's language (sign-in switched to it).
+        page.get_by_label(text("Code", user.language), exact=True).fill(current_code(device))
+        with page.expect_navigation():
+            page.locator("main form").get_by_role("button", name=text("Verify", user.language)).click()
+
+
+def authenticator(user):
+    """The user's confirmed authenticator app (TOTP device), made on first use."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="authenticator", confirmed=True
+    )
+
+
+def current_code(device) -> str:
+    """The 6-digit code an authenticator app would show now for the device."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift)
+    return f"{totp.token():0{device.digits}d}"
