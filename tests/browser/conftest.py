@@ -103,11 +103,14 @@ def text(message: str, language: str) -> str:
         return translation.gettext(message)
 
 
-def sign_in(page, user, *, language: str = "fr", password: str = PASSWORD, next_url: str = ""):
+def sign_in(
+    page, user, *, language: str = "fr", password: str = PASSWORD, next_url: str = "", second_step=True
+):
     """Sign `user` in through the real form, in `language`; returns once the next page loaded.
 
     Agents then confirm with the code of their authenticator app (two-step verification is
-    mandatory for them), computed here from the device's secret as the app would.
+    mandatory for them), computed here from the device's secret as the app would; with
+    `second_step=False` they stay on the verification page.
     """
     device = authenticator(user) if user.is_staff else None
     target = url("accounts:login", language) + (f"?next={next_url}" if next_url else "")
@@ -116,9 +119,9 @@ def sign_in(page, user, *, language: str = "fr", password: str = PASSWORD, next_
     page.get_by_label(text("Password", language)).fill(password)
     with page.expect_navigation():
         page.locator("main form").get_by_role("button", name=text("Sign in", language)).click()
-    if device is not None:
+    if device is not None and second_step:
         # The verification page is in the user's language (sign-in switched to it).
-        page.get_by_label(text("Code", user.language), exact=True).fill(current_code(device))
+        page.locator("#id_token").fill(current_code(device))
         with page.expect_navigation():
             page.locator("main form").get_by_role("button", name=text("Verify", user.language)).click()
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.test import Client
+from django.utils import translation
 
 from tests.conftest import signed_in
 from tests.tenancy.registry import Owner, customer_facing_patterns, page_kwargs, url_for
@@ -40,9 +41,17 @@ def _is_html(response) -> bool:
     return response.get("Content-Type", "").startswith("text/html")
 
 
-def portal_pages(owner: Owner, viewer, languages=("fr", "en")) -> PageSet:
-    """Pages of the portal for `viewer` (a user), with objects of `owner.customer`, in each language."""
-    user_client, anonymous_client = signed_in(viewer), Client()
+def portal_pages(who: Persona, languages=("fr", "en")) -> PageSet:
+    """Pages of the portal for the persona, in each language."""
+    # The test client runs views in this thread, and LocaleMiddleware leaves the language of the
+    # last request active: put back the one the test started with.
+    with translation.override(translation.get_language()):
+        return _portal_pages(who, languages)
+
+
+def _portal_pages(who: Persona, languages) -> PageSet:
+    owner = who.owner
+    user_client, anonymous_client = signed_in(who.viewer, verified=who.verified), Client()
     kwargs_by_view = [
         (pattern.view_name, kwargs)
         for pattern in customer_facing_patterns()
@@ -72,21 +81,39 @@ def portal_pages(owner: Owner, viewer, languages=("fr", "en")) -> PageSet:
     return result
 
 
-PERSONAS = ["administrator", "partner", "agent"]
+PERSONAS = ["administrator", "partner", "agent", "agent_signing_in"]
 
 
-def persona(request, name: str) -> tuple[Owner, object]:
-    """(whose objects to build, who looks) for a persona, from the shared fixtures of tests/conftest.py.
+@dataclass(frozen=True)
+class Persona:
+    owner: Owner  # whose objects the detail pages show
+    viewer: object  # who looks
+    verified: bool | None = None  # passed two-step verification (None: agents yes, others no)
+
+
+def persona(request, name: str) -> Persona:
+    """A persona built from the shared fixtures of tests/conftest.py.
 
     administrator: a customer's administrator on their own company's pages;
     partner: a partner looking across its customers ("all my customers"), on a customer's objects;
-    agent: a CSO agent on the portal (queue, a request seen from CSO's side).
+    agent: a CSO agent on the portal (queue, a request seen from CSO's side);
+    agent_signing_in: an agent between the password and the code (the two-step verification page).
     """
     fixture = request.getfixturevalue
     if name == "administrator":
-        return Owner(customer=fixture("customer"), user=fixture("customer_user")), fixture("customer_user")
+        return Persona(
+            Owner(customer=fixture("customer"), user=fixture("customer_user")), fixture("customer_user")
+        )
     if name == "partner":
-        return Owner(customer=fixture("other_customer"), user=fixture("other_user")), fixture("partner_user")
+        return Persona(
+            Owner(customer=fixture("other_customer"), user=fixture("other_user")), fixture("partner_user")
+        )
     if name == "agent":
-        return Owner(customer=fixture("customer"), user=fixture("customer_user")), fixture("agent")
+        return Persona(Owner(customer=fixture("customer"), user=fixture("customer_user")), fixture("agent"))
+    if name == "agent_signing_in":
+        from tests.browser.conftest import authenticator
+
+        authenticator(fixture("agent"))
+        owner = Owner(customer=fixture("customer"), user=fixture("customer_user"))
+        return Persona(owner, fixture("agent"), verified=False)
     raise ValueError(name)

@@ -47,14 +47,15 @@ def check_pages(page, anonymous_page, pages) -> list[str]:
 @pytest.mark.parametrize("language", ["fr", "en"])
 @pytest.mark.parametrize("who", PERSONAS)
 def test_every_portal_page_passes_axe(request, page, anonymous_page, who, language):
-    owner, viewer = persona(request, who)
-    found = portal_pages(owner, viewer, languages=[language])
+    looker = persona(request, who)
+    found = portal_pages(looker, languages=[language])
     assert found.broken == {}, "pages that fail to render"
-    assert len(found.pages) >= 5
+    assert found.pages
 
+    viewer = looker.viewer
     viewer.language = language
     viewer.save(update_fields=["language"])
-    sign_in(page, viewer, language=language)
+    sign_in(page, viewer, language=language, second_step=looker.verified is not False)
     failures = check_pages(page, anonymous_page, found.pages)
 
     assert failures == [], "\n" + "\n".join(failures)

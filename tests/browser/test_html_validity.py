@@ -15,12 +15,21 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from tests.browser.pages import PERSONAS, persona, portal_pages
 from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
+# Errors in other engineers' templates, reported to them (path fragment, message start → who and what).
+# Each must still occur: the test fails on a stale entry, so the list empties as fixes land.
+KNOWN_ERRORS = {
+    ("/account/agent/customers/", "Duplicate ID"): (
+        "receivables: the agent's customer page renders several forms with the same auto ids "
+        "(id_amount, id_reason, id_note): give each form a prefix"
+    ),
+}
 CANARY = '<!DOCTYPE html><html lang="fr"><head><title>x</title></head><body><p><div></p></body></html>'
 VNU = Path(settings.BASE_DIR) / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
@@ -46,12 +55,13 @@ def vnu_errors(files: list[Path]) -> list[dict]:
 def test_every_portal_page_is_valid_html(request, tmp_path):
     files, reached, offered = {}, set(), set()
     for who in PERSONAS:
-        owner, viewer = persona(request, who)
-        found = portal_pages(owner, viewer)
+        looker = persona(request, who)
+        found = portal_pages(looker)
         assert found.broken == {}, f"pages that fail to render for the {who}"
-        client, anonymous = signed_in(viewer), Client()
+        client, anonymous = signed_in(looker.viewer, verified=looker.verified), Client()
         for page in found.pages:
-            response = (anonymous if page.anonymous else client).get(page.path)
+            with translation.override(translation.get_language()):
+                response = (anonymous if page.anonymous else client).get(page.path)
             assert response.status_code == 200, page.path
             file = tmp_path / (who + re.sub(r"[^a-z0-9]+", "_", page.path.lower()).rstrip("_") + ".html")
             file.write_bytes(response.content)
@@ -67,10 +77,15 @@ def test_every_portal_page_is_valid_html(request, tmp_path):
     errors = vnu_errors([canary, *files])
 
     assert any(e["url"].endswith("/canary.html") for e in errors), "vnu reported nothing on invalid HTML"
-    report = [
-        f"{files[Path(e['url'].removeprefix('file:'))]}:{e.get('lastLine', '?')}: {e['message']}"
-        f"  «{e.get('extract', '').strip()}»"
-        for e in errors
-        if not e["url"].endswith("/canary.html")
-    ]
+    report, known_seen = [], set()
+    for e in errors:
+        if e["url"].endswith("/canary.html"):
+            continue
+        where = files[Path(e["url"].removeprefix("file:"))]
+        known = [key for key in KNOWN_ERRORS if key[0] in where and e["message"].startswith(key[1])]
+        if known:
+            known_seen.update(known)
+            continue
+        report.append(f"{where}:{e.get('lastLine', '?')}: {e['message']}  «{e.get('extract', '').strip()}»")
     assert report == [], "\n" + "\n".join(report)
+    assert set(KNOWN_ERRORS) - known_seen == set(), "fixed: remove these from KNOWN_ERRORS"

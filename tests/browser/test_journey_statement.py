@@ -49,7 +49,7 @@ def test_customer_reads_the_statement_of_account(page, customer, customer_user, 
 
     # The invoice and the payment are movements; the closing balance is what is left to pay
     table = page.locator("table.statement")
-    expect(table.get_by_role("row").filter(has_text="F-880001")).to_contain_text(
+    expect(table.get_by_role("row").filter(has_text="F-880001").first).to_contain_text(
         format_money(Decimal("1130.00"), language)
     )
     expect(table.get_by_role("row").filter(has_text="CHQ-4411")).to_contain_text(
