@@ -276,7 +276,7 @@ def _import_line(owner: Owner) -> dict:
 
 
 def _contract_objects(owner: Owner) -> dict:
-    """A maintenance contract in force until the end of the year, with a signed PDF and a renewal request."""
+    """Maintenance contracts in force until the end of the year: one with a signed PDF, one being renewed."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from contracts.services import contract_document_attach, renewal_request_submit
@@ -292,7 +292,9 @@ def _contract_objects(owner: Owner) -> dict:
             title="Contrat signé",
             actor=registry_agent(),
         )
-        renewal = renewal_request_submit(contract=contract, actor=owner.user, message="Renouveler tel quel")
+        # A second contract carries the open renewal request (one open request stops a second one).
+        requested = ContractFactory(customer=owner.customer)
+        renewal = renewal_request_submit(contract=requested, actor=owner.user, message="Renouveler tel quel")
         return {"contract": contract, "document": document, "renewal": renewal}
 
     return owner.once("contracts", make)
