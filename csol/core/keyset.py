@@ -32,6 +32,7 @@ class KeysetPage:
     has_previous: bool
     next_cursor: str = ""
     previous_cursor: str = ""
+    num_pages: int | None = None  # known only when the caller counted the rows anyway
 
     def __iter__(self):
         return iter(self.items)
