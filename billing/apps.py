@@ -2,7 +2,49 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _dashboard_card(viewer):
+    from django.urls import reverse
+
+    from billing.selectors import invoice_amounts_due
+    from csol.core.money import format_money
+    from csol.portal.registry import DashboardCard, DashboardLine
+
+    amounts = invoice_amounts_due(viewer=viewer)
+    url = reverse("billing:list")
+    return DashboardCard(
+        title=_("Invoices"),
+        lines=[
+            DashboardLine(
+                _("Open invoices (%(count)s)") % {"count": amounts["open_count"]},
+                format_money(amounts["open"] or 0),
+                f"{url}?status=open",
+            ),
+            DashboardLine(
+                _("Overdue (%(count)s)") % {"count": amounts["overdue_count"]},
+                format_money(amounts["overdue"] or 0),
+                f"{url}?status=overdue",
+            ),
+        ],
+        action_label=_("See the invoices"),
+        action_url=url,
+    )
+
+
 class BillingConfig(AppConfig):
     name = "billing"
     label = "billing"
     verbose_name = _("Invoices")
+
+    def ready(self):
+        from csol.portal.registry import Area, register_area
+
+        register_area(
+            Area(
+                key="billing",
+                label=_("Invoices"),
+                url_name="billing:list",
+                order=40,
+                visible=lambda viewer: viewer.is_agent or bool(viewer.selectable_customer_ids()),
+                dashboard_card=_dashboard_card,
+            )
+        )
