@@ -22,7 +22,7 @@ from billing.models import (
 )
 from billing.selectors import credited_total
 from billing.services.invoices import credit_note_create
-from csol.core.money import quantize_money
+from csol.core.money import format_money, quantize_money
 from csol.core.uploads import DOCUMENTS, safe_download_name, validate_uploads
 
 # The agent answers within this many days of a dispute being opened.
@@ -71,7 +71,7 @@ def dispute_open(
         if amount > disputable:
             raise ValidationError(
                 _("The disputed amount cannot exceed %(amount)s, what remains of the invoice.")
-                % {"amount": disputable},
+                % {"amount": format_money(disputable)},
                 code="amount",
             )
         dispute = Dispute.objects.create(
@@ -160,7 +160,7 @@ def dispute_assign(*, dispute: Dispute, agent, actor) -> Dispute:
 def dispute_accept(*, dispute: Dispute, actor, amount=None, note: str = "") -> Dispute:
     """Accept the dispute and issue a credit note for the agreed amount (the disputed one by default)."""
     with transaction.atomic():
-        dispute = Dispute.objects.select_for_update().select_related("invoice").get(pk=dispute.pk)
+        dispute = Dispute.objects.select_for_update(of=("self",)).select_related("invoice").get(pk=dispute.pk)
         if DisputeStatus.ACCEPTED not in DISPUTE_TRANSITIONS[dispute.status]:
             raise ValidationError(_("This dispute can no longer be accepted."), code="transition")
         agreed = quantize_money(amount if amount is not None else dispute.amount)

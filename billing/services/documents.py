@@ -62,7 +62,7 @@ def invoice_pdf_store(*, invoice: Invoice) -> Invoice:
     """Render and store the PDF of an issued document once; later calls return the stored one."""
     with transaction.atomic():
         invoice = (
-            Invoice.objects.select_for_update()
+            Invoice.objects.select_for_update(of=("self",))
             .select_related("customer", "bill_to", "credited_invoice")
             .get(pk=invoice.pk)
         )

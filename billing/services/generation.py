@@ -114,7 +114,8 @@ def _invoice_billing_period(period, *, today: date, actor) -> bool:
     )
     # The line reads in the customer's invoice language (French first when bilingual).
     with translation.override(billing_options_for(customer=customer).language[:2]):
-        description = f"{contract.number} {contract.get_kind_display()} {period.start_date} – {period.end_date}"
+        kind = contract.get_kind_display()
+        description = f"{contract.number} {kind} {period.start_date} – {period.end_date}"
     try:
         with transaction.atomic():
             draft = _draft_for(customer=customer, key=key, issue_after=issue_after, actor=actor)

@@ -20,7 +20,7 @@ from billing.models import (
 )
 from billing.taxes import compute_taxes
 from csol.core.jobs import enqueue
-from csol.core.money import quantize_money
+from csol.core.money import format_money, quantize_money
 
 # Moves an actor may make by hand; settlement (issued ↔ partly paid ↔ paid) follows payments.
 INVOICE_TRANSITIONS = {
@@ -266,10 +266,14 @@ def _credit_groups(invoice: Invoice, amount: Decimal) -> list[tuple[str, str, De
     ratio = amount / invoice.total
     nets = {key: quantize_money(net * ratio) for key, net in groups.items()}
     biggest = max(nets, key=lambda k: nets[k])
+
+    def total_of(nets) -> tuple[Decimal, list]:
+        taxes = compute_taxes([(p, c, n) for (p, c), n in nets.items()], invoice.issue_date)
+        return sum(nets.values()) + sum(t.amount for t in taxes), taxes
+
     # Taxes are rounded per group, so nudge the biggest group until the total lands on the amount.
     for _attempt in range(6):
-        taxes = compute_taxes([(p, c, n) for (p, c), n in nets.items()], invoice.issue_date)
-        total = sum(nets.values()) + sum(t.amount for t in taxes)
+        total, taxes = total_of(nets)
         diff = amount - total
         if diff == 0:
             break
@@ -278,6 +282,9 @@ def _credit_groups(invoice: Invoice, amount: Decimal) -> list[tuple[str, str, De
         if step == 0:
             step = Decimal("0.01") if diff > 0 else Decimal("-0.01")
         nets[biggest] += step
+    # Some totals cannot be reached to the cent (two taxes each rounded): never credit more than agreed.
+    while total_of(nets)[0] > amount and nets[biggest] > 0:
+        nets[biggest] -= Decimal("0.01")
     return [(p, c, n) for (p, c), n in nets.items() if n > 0]
 
 
@@ -310,7 +317,8 @@ def credit_note_create(
                 raise ValidationError(_("The amount to credit must be positive."), code="amount")
             if amount > available:
                 raise ValidationError(
-                    _("At most %(amount)s can still be credited on this invoice.") % {"amount": available},
+                    _("At most %(amount)s can still be credited on this invoice.")
+                    % {"amount": format_money(available)},
                     code="amount",
                 )
         elif available != invoice.total:

@@ -4,6 +4,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from django.core.exceptions import ValidationError
 
 from billing.models import DocumentKind, Invoice, InvoiceCounter, InvoiceStatus
@@ -105,11 +107,25 @@ def test_cancel_issues_a_full_credit_note_mirroring_the_invoice(customer, agent)
         invoice_cancel(invoice=invoice, reason="again", actor=agent)
 
 
-@pytest.mark.parametrize("amount", ["114.98", "0.01", "57.49", "1149.75"])
+@pytest.mark.parametrize("amount", ["114.98", "57.49", "1149.75", "1.15"])
 def test_partial_credit_note_totals_the_agreed_amount(customer, agent, amount):
     invoice = make_invoice(customer, [(Decimal("1000.00"), "standard", None)])
     note = credit_note_create(invoice=invoice, amount=Decimal(amount), reason="Prix", actor=agent)
     assert note.total == Decimal(amount)
+    assert note.total == note.net_total + note.tax_total
+
+
+@settings(max_examples=40, deadline=None)
+@given(amount=st.decimals(min_value=Decimal("0.05"), max_value=Decimal("1375.75"), places=2))
+def test_property_credit_is_within_a_cent_below_the_amount(amount):
+    from tests.factories import CustomerFactory, SiteFactory
+
+    customer = CustomerFactory(province="QC")
+    SiteFactory(customer=customer)
+    invoice = make_invoice(customer, [(Decimal("1000.00"), "standard", None), (Decimal("200.00"), "pst_exempt", "ON")])
+    note = credit_note_create(invoice=invoice, amount=amount, reason="x", issue=False)
+    note.refresh_from_db()
+    assert amount - Decimal("0.02") <= note.total <= amount
     assert note.total == note.net_total + note.tax_total
 
 
