@@ -30,13 +30,25 @@ def _dashboard_card(viewer):
     )
 
 
+def _restore_tax_rates(sender, using="default", **kwargs):
+    """After migrate or a flush (transactional tests), the default tax rates are there again."""
+    from billing.models import TaxRate
+    from billing.rates import ensure_default_rates
+
+    ensure_default_rates(TaxRate, using=using)
+
+
 class BillingConfig(AppConfig):
     name = "billing"
     label = "billing"
     verbose_name = _("Invoices")
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from csol.portal.registry import Area, register_area
+
+        post_migrate.connect(_restore_tax_rates, sender=self)
 
         register_area(
             Area(

@@ -49,7 +49,9 @@ class Invoice(models.Model):
     po_number = models.CharField(_("purchase order number"), max_length=40, blank=True)  # INTERFACE
     reference = models.CharField(_("your reference"), max_length=60, blank=True)
     province = models.CharField(_("place of supply"), max_length=2)
-    language = models.CharField(_("language"), max_length=2, default="fr")
+    language = models.CharField(
+        _("language"), max_length=5, default="fr", help_text=_("fr, en or fr-en (bilingual).")
+    )
     net_total = models.DecimalField(
         _("total before tax"), max_digits=14, decimal_places=2, default=0
     )  # INTERFACE

@@ -1,6 +1,5 @@
 """Concurrent issuers and generation runs on PostgreSQL (row locks and unique keys)."""
 
-import importlib
 import threading
 from datetime import date
 from decimal import Decimal
@@ -13,14 +12,6 @@ from billing.services import invoice_generation_run, invoice_issue
 from tests.billing.factories import BillingPeriodFactory, OrderFactory, OrderLineFactory, make_invoice
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _tax_rates(transactional_db):
-    # Transactional tests flush the tables after each test, data migrations included: reload the rates.
-    from django.apps import apps
-
-    importlib.import_module("billing.migrations.0005_tax_rates").load(apps, None)
 
 
 def _in_threads(*calls):
@@ -63,7 +54,7 @@ def test_first_issue_of_a_year_creates_the_counter_once(customer):
 
 
 def test_two_generation_runs_at_once_invoice_each_source_once(customer):
-    for number in range(3):
+    for _ in range(3):
         order = OrderFactory(customer=customer)
         OrderLineFactory(order=order, line_number=1)
         OrderLineFactory(order=order, line_number=2)

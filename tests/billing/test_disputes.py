@@ -8,7 +8,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from billing.models import DISPUTE_HOLDING_STATUSES, Dispute, DisputeAttachment, DisputeStatus, DocumentKind
-from billing.services import dispute_accept, dispute_assign, dispute_open, dispute_reject, dispute_reply, dispute_transition
+from billing.services import (
+    dispute_accept,
+    dispute_assign,
+    dispute_open,
+    dispute_reject,
+    dispute_reply,
+    dispute_transition,
+)
 from csol.core.tenancy import viewer_for
 from tests.billing.factories import make_invoice
 
@@ -20,7 +27,9 @@ PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 @pytest.fixture
 def invoice(customer):
-    return make_invoice(customer, [(Decimal("1000.00"), "standard", None), (Decimal("200.00"), "standard", None)])
+    return make_invoice(
+        customer, [(Decimal("1000.00"), "standard", None), (Decimal("200.00"), "standard", None)]
+    )
 
 
 def _post(client, invoice, **overrides):
@@ -31,8 +40,12 @@ def _post(client, invoice, **overrides):
 
 def test_ap_user_opens_a_dispute_on_lines_with_attachments(ap_client, invoice):
     line = invoice.lines.get(line_number=2)
-    response = _post(ap_client, invoice, lines=[line.pk],
-                     attachments=[SimpleUploadedFile("bon.pdf", PDF), SimpleUploadedFile("photo.png", PNG)])
+    response = _post(
+        ap_client,
+        invoice,
+        lines=[line.pk],
+        attachments=[SimpleUploadedFile("bon.pdf", PDF), SimpleUploadedFile("photo.png", PNG)],
+    )
     dispute = Dispute.objects.get()
     assert response.status_code == 302 and response["Location"] == dispute.get_absolute_url()
     assert dispute.status == DisputeStatus.OPEN and dispute.status in DISPUTE_HOLDING_STATUSES
@@ -114,8 +127,14 @@ def test_dispute_pages_are_404_for_another_customer(other_client, customer_clien
 
 def test_flow_to_credit_note(customer_user, agent, invoice):
     viewer = viewer_for(customer_user)
-    dispute = dispute_open(invoice=invoice, actor=customer_user, viewer=viewer, reason="price",
-                           amount=Decimal("114.98"), message="Prix")
+    dispute = dispute_open(
+        invoice=invoice,
+        actor=customer_user,
+        viewer=viewer,
+        reason="price",
+        amount=Decimal("114.98"),
+        message="Prix",
+    )
     dispute_assign(dispute=dispute, agent=agent, actor=agent)
     dispute.refresh_from_db()
     assert dispute.status == DisputeStatus.UNDER_REVIEW and dispute.assigned_to == agent
@@ -128,7 +147,10 @@ def test_flow_to_credit_note(customer_user, agent, invoice):
     assert note.total == Decimal("57.49") == dispute.agreed_amount
     assert [m.from_agent for m in dispute.messages.all()] == [False, True, False]
     assert list(dispute.events.values_list("to_status", flat=True)) == [
-        "open", "open", "under_review", "accepted"
+        "open",
+        "open",
+        "under_review",
+        "accepted",
     ]
     dispute_transition(dispute=dispute, to=DisputeStatus.CLOSED, actor=agent)
     with pytest.raises(ValidationError):
@@ -138,8 +160,14 @@ def test_flow_to_credit_note(customer_user, agent, invoice):
 
 
 def test_reject_needs_a_reason_and_tells_the_customer(customer_user, agent, invoice):
-    dispute = dispute_open(invoice=invoice, actor=customer_user, viewer=viewer_for(customer_user), reason="tax",
-                           amount=Decimal("10.00"), message="Taxe")
+    dispute = dispute_open(
+        invoice=invoice,
+        actor=customer_user,
+        viewer=viewer_for(customer_user),
+        reason="tax",
+        amount=Decimal("10.00"),
+        message="Taxe",
+    )
     with pytest.raises(ValidationError):
         dispute_reject(dispute=dispute, actor=agent, reason="  ")
     dispute = dispute_reject(dispute=dispute, actor=agent, reason="La TVQ s'applique à ce service.")
@@ -156,20 +184,38 @@ def test_credit_notes_and_drafts_cannot_be_disputed(customer_user, customer, inv
     viewer = viewer_for(customer_user)
     for document in (note, make_invoice(customer, issue=False)):
         with pytest.raises(ValidationError):
-            dispute_open(invoice=document, actor=customer_user, viewer=viewer, reason="other",
-                         amount=Decimal("1.00"), message="x")
+            dispute_open(
+                invoice=document,
+                actor=customer_user,
+                viewer=viewer,
+                reason="other",
+                amount=Decimal("1.00"),
+                message="x",
+            )
 
 
 def test_partner_cannot_open_through_the_service(partner_user, other_customer):
     invoice = make_invoice(other_customer)
     with pytest.raises(PermissionDenied):
-        dispute_open(invoice=invoice, actor=partner_user, viewer=viewer_for(partner_user), reason="other",
-                     amount=Decimal("1.00"), message="x")
+        dispute_open(
+            invoice=invoice,
+            actor=partner_user,
+            viewer=viewer_for(partner_user),
+            reason="other",
+            amount=Decimal("1.00"),
+            message="x",
+        )
 
 
 def test_admin_handles_a_dispute(agent_client, agent, customer_user, invoice):
-    dispute = dispute_open(invoice=invoice, actor=customer_user, viewer=viewer_for(customer_user), reason="price",
-                           amount=Decimal("20.00"), message="Prix")
+    dispute = dispute_open(
+        invoice=invoice,
+        actor=customer_user,
+        viewer=viewer_for(customer_user),
+        reason="price",
+        amount=Decimal("20.00"),
+        message="Prix",
+    )
     url = reverse("admin:billing_dispute_handle", args=[dispute.pk])
     assert agent_client.get(url).status_code == 200
     response = agent_client.post(url, {"action": "reject", "message": ""})

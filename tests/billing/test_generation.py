@@ -54,7 +54,9 @@ def test_place_of_supply_goods_by_ship_to_services_by_customer(customer):
     order = OrderFactory(customer=customer, ship_to=ontario)
     OrderLineFactory(order=order, line_number=1, product=ProductFactory(kind="hardware"))
     OrderLineFactory(order=order, line_number=2, product=ProductFactory(kind="service"))
-    OrderLineFactory(order=order, line_number=3, product=ProductFactory(kind="software", tax_category="pst_exempt"))
+    OrderLineFactory(
+        order=order, line_number=3, product=ProductFactory(kind="software", tax_category="pst_exempt")
+    )
     invoice = Invoice.objects.get(number=invoice_generation_run(on=ON).issued[0])
     provinces = dict(invoice.lines.values_list("line_number", "province"))
     assert provinces == {1: "ON", 2: "QC", 3: "QC"}
@@ -68,8 +70,9 @@ def test_place_of_supply_goods_by_ship_to_services_by_customer(customer):
 
 
 def test_monthly_mode_consolidates_and_issues_next_month(customer):
-    billing_options_update(customer=customer, actor=None, mode="monthly", po_required=False, language="fr",
-                           extra_emails="")
+    billing_options_update(
+        customer=customer, actor=None, mode="monthly", po_required=False, language="fr", extra_emails=""
+    )
     OrderLineFactory(order=OrderFactory(customer=customer), line_number=1, delivered_at=date(2026, 11, 3))
     OrderLineFactory(order=OrderFactory(customer=customer), line_number=1, delivered_at=date(2026, 11, 5))
     during = invoice_generation_run(on=ON)
@@ -82,8 +85,9 @@ def test_monthly_mode_consolidates_and_issues_next_month(customer):
 
 
 def test_po_required_holds_the_draft(customer):
-    billing_options_update(customer=customer, actor=None, mode="per_order", po_required=True, language="fr",
-                           extra_emails="")
+    billing_options_update(
+        customer=customer, actor=None, mode="per_order", po_required=True, language="fr", extra_emails=""
+    )
     OrderLineFactory(order=OrderFactory(customer=customer, po_number=""), line_number=1)
     result = invoice_generation_run(on=ON)
     assert result.issued == [] and len(result.held) == 1
@@ -92,8 +96,12 @@ def test_po_required_holds_the_draft(customer):
 
 def test_due_billing_periods_are_invoiced_in_the_customers_province(customer):
     due = BillingPeriodFactory(contract__customer=customer, due_on=date(2026, 11, 1))
-    BillingPeriodFactory(contract=due.contract, start_date=date(2026, 12, 1), end_date=date(2026, 12, 31),
-                         due_on=date(2026, 12, 1))
+    BillingPeriodFactory(
+        contract=due.contract,
+        start_date=date(2026, 12, 1),
+        end_date=date(2026, 12, 31),
+        due_on=date(2026, 12, 1),
+    )
     result = invoice_generation_run(on=ON)
     assert result.billing_periods == 1
     line = InvoiceLine.objects.get(billing_period=due)

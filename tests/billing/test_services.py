@@ -4,9 +4,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from django.core.exceptions import ValidationError
 
 from billing.models import DocumentKind, Invoice, InvoiceCounter, InvoiceStatus
 from billing.services import (
@@ -122,7 +122,9 @@ def test_property_credit_is_within_a_cent_below_the_amount(amount):
 
     customer = CustomerFactory(province="QC")
     SiteFactory(customer=customer)
-    invoice = make_invoice(customer, [(Decimal("1000.00"), "standard", None), (Decimal("200.00"), "pst_exempt", "ON")])
+    invoice = make_invoice(
+        customer, [(Decimal("1000.00"), "standard", None), (Decimal("200.00"), "pst_exempt", "ON")]
+    )
     note = credit_note_create(invoice=invoice, amount=amount, reason="x", issue=False)
     note.refresh_from_db()
     assert amount - Decimal("0.02") <= note.total <= amount

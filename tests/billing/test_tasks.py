@@ -15,9 +15,12 @@ from tests.factories import member
 pytestmark = pytest.mark.django_db
 
 
-def test_issue_renders_pdf_and_emails_after_commit(customer, customer_user, django_capture_on_commit_callbacks):
-    BillingOptions.objects.create(customer=customer, language="fr", mode="per_order",
-                                  extra_emails="comptes@acme.example")
+def test_issue_renders_pdf_and_emails_after_commit(
+    customer, customer_user, django_capture_on_commit_callbacks
+):
+    BillingOptions.objects.create(
+        customer=customer, language="fr", mode="per_order", extra_emails="comptes@acme.example"
+    )
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         invoice = make_invoice(customer)
     assert len(callbacks) == 1
