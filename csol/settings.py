@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "csol.health.HealthCheckMiddleware",  # first: load balancers probe by address, over HTTP
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -192,7 +194,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540
 # Longer than the longest task, so an unacknowledged task is not handed out twice while it runs.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A broker that does not answer fails fast: the outbox keeps the job and the request carries on.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 3}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers log through LOGGING below, as structured lines
+# The outbox (csol/core/outbox.py): jobs not sent after this many seconds are sent by the sweep.
+OUTBOX_SWEEP_AFTER = env.int("OUTBOX_SWEEP_AFTER", default=60)
+OUTBOX_CLAIM_TIMEOUT = 300  # a "sending" claim older than this belongs to a dead process
+OUTBOX_SWEEP_BATCH = 500
+OUTBOX_RETENTION_DAYS = 7
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "invoice-generation": {"task": "billing.tasks.invoice_generation_run", "schedule": 60 * 60},
@@ -245,7 +255,7 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'"],
+        "script-src": ["'self'", NONCE],  # the sentinel, replaced by 'nonce-…' per response
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from csol import health
 from csol.portal import views as portal_views
 
 admin.site.site_header = _("CSOL back office")
@@ -13,6 +14,7 @@ admin.site.index_title = _("Customer support operations")
 
 urlpatterns = [
     path("i18n/setlang/", portal_views.set_language, name="set_language"),
+    path("healthz", health.healthz, name="healthz"),  # also answered by csol.health.HealthCheckMiddleware
 ]
 
 urlpatterns += i18n_patterns(

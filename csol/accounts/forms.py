@@ -11,7 +11,7 @@ class SignInForm(AuthenticationForm):
         label=_("Email address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
     )
     error_messages = {
-        "invalid_login": _("The email address or password is incorrect. Both are case-sensitive for the password."),
+        "invalid_login": _("The email address or password is incorrect."),
         "inactive": _("This account is inactive."),
     }
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from csol.core.models import Customer, Invitation, Membership, Partner, PartnerAuthorisation, Site, User
+from csol.core.models import Customer, Invitation, Membership, OutboxJob, Partner, PartnerAuthorisation, Site, User
 
 
 class SiteInline(admin.TabularInline):
@@ -98,3 +98,23 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
     inlines = [MembershipInline]
+
+
+@admin.register(OutboxJob)
+class OutboxJobAdmin(admin.ModelAdmin):
+    """Background jobs waiting for (or handed to) the broker; read-only, the sweep does the sending."""
+
+    list_display = ["created_at", "task_name", "state", "attempts", "last_error", "sent_at"]
+    list_filter = ["state", "task_name"]
+    search_fields = ["=id", "task_name", "last_error"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in OutboxJob._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

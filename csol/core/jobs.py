@@ -1,8 +1,12 @@
-"""Enqueueing background work: always after the surrounding transaction commits."""
+"""Enqueueing background work: recorded in the database now, sent to the broker after commit."""
 
-from django.db import transaction
+from csol.core import outbox
 
 
 def enqueue(task, *args, **kwargs) -> None:
-    """Send `task` with ids (never objects) once the current transaction has committed."""
-    transaction.on_commit(lambda: task.apply_async(args=args, kwargs=kwargs))
+    """Record `task` with ids (never objects) in this transaction; send it once the transaction commits.
+
+    Arguments must be JSON values. If the broker is down the request still succeeds: the job stays
+    pending and `csol.core.tasks.outbox_sweep` sends it within a minute or two of the broker's return.
+    """
+    outbox.record(task, args, kwargs)

@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import translate_url
+from django.urls import reverse, translate_url
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -44,7 +44,7 @@ def set_language(request):
     if language not in Language.values:
         language = translation.get_language()
     user_set_language(user=request.user, language=language)
-    target = translate_url(_safe_next(request), language)
+    target = translate_url(_safe_next(request, fallback=reverse("portal:dashboard")), language)
     response = HttpResponseRedirect(target)
     response.set_cookie("django_language", language, samesite="Lax", secure=request.is_secure(), httponly=True)
     return response

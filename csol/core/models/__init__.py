@@ -1,5 +1,6 @@
 from csol.core.models.customers import Customer, CustomerStatus, Language, Province, Site
 from csol.core.models.memberships import Invitation, Membership, Role
+from csol.core.models.outbox import OutboxJob, OutboxState
 from csol.core.models.partners import Partner, PartnerAuthorisation, Scope
 from csol.core.models.users import User
 
@@ -9,6 +10,8 @@ __all__ = [
     "Invitation",
     "Language",
     "Membership",
+    "OutboxJob",
+    "OutboxState",
     "Partner",
     "PartnerAuthorisation",
     "Province",

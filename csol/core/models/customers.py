@@ -64,6 +64,11 @@ class Customer(models.Model):
         _("GST/HST number"), max_length=15, blank=True, validators=[gst_number_validator]
     )
     qst_number = models.CharField(_("QST number"), max_length=16, blank=True, validators=[qst_number_validator])
+    require_two_factor = models.BooleanField(
+        _("require two-step verification"),
+        default=False,
+        help_text=_("Every user of the company confirms each sign-in with a code from an authenticator app."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -1,0 +1,95 @@
+"""Timing requests in-process: median and p90 over N runs after warm-up, with queries and SQL time."""
+
+import statistics
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.test import Client
+
+
+@dataclass
+class Figure:
+    name: str
+    times_ms: list[float] = field(default_factory=list)
+    queries: int = 0
+    sql_ms: float = 0.0
+    status: int = 0
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.times_ms)
+
+    @property
+    def p90(self) -> float:
+        ordered = sorted(self.times_ms)
+        return ordered[max(0, int(round(0.9 * len(ordered))) - 1)]
+
+
+class _SqlTimer:
+    def __init__(self):
+        self.count = 0
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - start
+            self.count += 1
+
+
+@contextmanager
+def sql_timer():
+    timer = _SqlTimer()
+    with connection.execute_wrapper(timer):
+        yield timer
+
+
+def measure(name: str, call, *, runs: int = 50, warmup: int = 5) -> Figure:
+    """Time `call()` (returns a response or anything); the query count is the last run's."""
+    figure = Figure(name)
+    for _ in range(warmup):
+        call()
+    for _ in range(runs):
+        with sql_timer() as timer:
+            start = time.perf_counter()
+            response = call()
+            elapsed = time.perf_counter() - start
+        figure.times_ms.append(elapsed * 1000)
+        figure.queries = timer.count
+        figure.sql_ms = timer.seconds * 1000
+        figure.status = getattr(response, "status_code", 0)
+    return figure
+
+
+def get(client: Client, url: str):
+    def call():
+        response = client.get(url)
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+        return response
+
+    return call
+
+
+def explain(sql: str, params=None) -> str:
+    """EXPLAIN (ANALYZE) on PostgreSQL, EXPLAIN QUERY PLAN on SQLite."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params or {})
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params or {})
+        return "\n".join(" ".join(str(c) for c in row) for row in cursor.fetchall())
+
+
+def table(rows: list[tuple]) -> str:
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for index, row in enumerate(rows):
+        lines.append("| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
+        if index == 0:
+            lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)

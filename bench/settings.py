@@ -1,0 +1,20 @@
+"""Benchmark settings: production settings (DEBUG off, cached templates) plus the baseline views."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
+
+from csol.settings import *  # noqa: E402,F403
+
+ROOT_URLCONF = "bench.urls"
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+CELERY_TASK_ALWAYS_EAGER = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}

@@ -1,0 +1,109 @@
+"""Service-desk emails, each sent once per recipient in the recipient's language."""
+
+from celery import shared_task
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import translation
+
+from csol.core.emails import send_templated_email
+from csol.servicedesk import sla
+from csol.servicedesk.models import EmailKind, Message, RequestEvent, SentEmail, ServiceRequest, Status
+
+
+def _portal_url(service_request, language: str) -> str:
+    with translation.override(language):
+        path = reverse("servicedesk:detail", kwargs={"reference": service_request.reference})
+    return settings.CSOL_BASE_URL.rstrip("/") + path if getattr(settings, "CSOL_BASE_URL", "") else path
+
+
+def _send_once(*, service_request, kind: str, key: str, recipient, template: str, context: dict) -> bool:
+    """Write the sent-log row, then send, in one transaction: a second run finds the row and stops."""
+    if not recipient.is_active or not recipient.email:
+        return False
+    language = recipient.language or service_request.customer.language
+    try:
+        with transaction.atomic():
+            _, created = SentEmail.objects.get_or_create(
+                request=service_request,
+                key=key,
+                recipient=recipient,
+                defaults={"kind": kind, "language": language},
+            )
+            if not created:
+                return False
+            send_templated_email(
+                to=[recipient.email],
+                template=template,
+                language=language,
+                context={
+                    **context,
+                    "request": service_request,
+                    "recipient": recipient,
+                    "url": _portal_url(service_request, language),
+                    "zone": sla.zone_for(service_request.customer.province),
+                },
+            )
+    except IntegrityError:
+        # Another worker wrote the row first: it sends.
+        return False
+    return True
+
+
+def _fetch(request_id):
+    return ServiceRequest.objects.select_related("customer", "requester").filter(pk=request_id).first()
+
+
+@shared_task
+def send_acknowledgement(request_id: int) -> None:
+    """Tell the requester their reference number."""
+    service_request = _fetch(request_id)
+    if service_request is None:
+        return
+    _send_once(
+        service_request=service_request,
+        kind=EmailKind.ACKNOWLEDGEMENT,
+        key="ack",
+        recipient=service_request.requester,
+        template="servicedesk/emails/acknowledgement",
+        context={},
+    )
+
+
+@shared_task
+def send_reply(request_id: int, message_id: int) -> None:
+    """Send a public reply to the requester (never an internal note)."""
+    service_request = _fetch(request_id)
+    message = Message.objects.select_related("author").filter(pk=message_id, request_id=request_id).first()
+    if service_request is None or message is None or message.is_internal:
+        return
+    if message.author_id == service_request.requester_id:
+        return
+    _send_once(
+        service_request=service_request,
+        kind=EmailKind.REPLY,
+        key=f"reply:{message.pk}",
+        recipient=service_request.requester,
+        template="servicedesk/emails/reply",
+        context={"message": message},
+    )
+
+
+@shared_task
+def send_resolution(request_id: int, event_id: int) -> None:
+    """Tell the requester the request is resolved, once per resolution."""
+    service_request = _fetch(request_id)
+    if service_request is None or service_request.status != Status.RESOLVED:
+        return
+    if not RequestEvent.objects.filter(
+        pk=event_id, request_id=request_id, new_value=Status.RESOLVED
+    ).exists():
+        return
+    _send_once(
+        service_request=service_request,
+        kind=EmailKind.RESOLUTION,
+        key=f"resolution:{event_id}",
+        recipient=service_request.requester,
+        template="servicedesk/emails/resolution",
+        context={},
+    )

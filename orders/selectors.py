@@ -1,0 +1,167 @@
+"""Reads on orders, always through the viewer (tenancy); other apps use these too."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from csol.core.models import Role
+from orders.models import (
+    DeliveryWindow,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    Product,
+    Shipment,
+    ShipmentLine,
+    WindowSide,
+    WindowStatus,
+)
+
+# Sort key → ORDER BY; each is served by an index on (customer, ...) declared on Order.
+SORTS = {
+    "open": ("-is_open", "-created_at", "-id"),
+    "newest": ("-created_at", "-id"),
+    "oldest": ("created_at", "id"),
+    "requested": ("requested_delivery_date", "id"),
+}
+DEFAULT_SORT = "open"
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    status: str = ""  # "", "open", "closed" or an OrderStatus value
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str = ""
+    sort: str = DEFAULT_SORT
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def order_list(*, viewer, filters: OrderFilters | None = None) -> QuerySet:
+    """The viewer's orders, filtered and sorted (open ones first by default)."""
+    filters = filters or OrderFilters()
+    orders = Order.objects.visible_to(viewer).select_related("customer", "ship_to")
+    if filters.status == "open":
+        orders = orders.filter(is_open=True)
+    elif filters.status == "closed":
+        orders = orders.filter(is_open=False)
+    elif filters.status:
+        orders = orders.filter(status=filters.status)
+    # Ranges on the timestamp itself (not __date) so the (customer, created_at) index serves them.
+    if filters.date_from:
+        orders = orders.filter(created_at__gte=_day_start(filters.date_from))
+    if filters.date_to:
+        orders = orders.filter(created_at__lt=_day_start(filters.date_to + timedelta(days=1)))
+    q = filters.q.strip()
+    if q:
+        orders = orders.filter(Q(number__istartswith=q) | Q(po_number__istartswith=q))
+    return orders.order_by(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT]))
+
+
+@dataclass
+class CheapPage:
+    """A page that knows whether a next one exists without counting every row (LIMIT n+1)."""
+
+    items: list
+    number: int
+    per_page: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.items else 0
+
+    @property
+    def end_index(self) -> int:
+        return self.start_index + len(self.items) - 1 if self.items else 0
+
+
+def paginate(queryset: QuerySet, *, page: int, per_page: int = 25) -> CheapPage:
+    page = max(1, page)
+    offset = (page - 1) * per_page
+    rows = list(queryset[offset : offset + per_page + 1])
+    return CheapPage(items=rows[:per_page], number=page, per_page=per_page, has_next=len(rows) > per_page)
+
+
+def order_get_visible(*, viewer, number: str) -> Order:
+    """The order if the viewer may see it; Http404 otherwise (never a 403)."""
+    order = (
+        Order.objects.visible_to(viewer)
+        .select_related("customer", "ship_to", "bill_to", "placed_by", "partner")
+        .filter(number=number)
+        .first()
+    )
+    if order is None:
+        raise Http404
+    return order
+
+
+def order_detail(*, viewer, number: str) -> Order:
+    """The order with everything its page shows, in a fixed number of queries."""
+    order = order_get_visible(viewer=viewer, number=number)
+    lines = OrderLine.objects.filter(order=order).select_related("product").order_by("line_number")
+    shipment_lines = ShipmentLine.objects.select_related("order_line").order_by("order_line__line_number")
+    order.line_list = list(lines)
+    order.shipment_list = list(
+        Shipment.objects.filter(order=order)
+        .prefetch_related(Prefetch("lines", queryset=shipment_lines))
+        .order_by("sequence")
+    )
+    order.events_list = list(
+        OrderEvent.objects.filter(order=order)
+        .select_related("actor", "shipment")
+        .order_by("created_at", "id")
+    )
+    order.window_list = list(
+        DeliveryWindow.objects.filter(order=order)
+        .select_related("proposed_by", "answered_by")
+        .order_by("-created_at", "-id")
+    )
+    return order
+
+
+def current_window(order: Order) -> DeliveryWindow | None:
+    """The proposal awaiting an answer, else the accepted window (from order_detail's window_list)."""
+    windows = getattr(order, "window_list", None)
+    if windows is None:
+        windows = list(order.delivery_windows.order_by("-created_at", "-id"))
+    for status in (WindowStatus.PROPOSED, WindowStatus.ACCEPTED):
+        for window in windows:
+            if window.status == status:
+                return window
+    return None
+
+
+def can_confirm_delivery(*, viewer, order: Order) -> bool:
+    """Buyers and administrators of the order's customer answer delivery windows (not partners)."""
+    return viewer.roles.get(order.customer_id) in (Role.ADMINISTRATOR, Role.BUYER)
+
+
+def awaiting_confirmation(*, viewer) -> QuerySet:
+    """Open orders whose CSO delivery window waits for the customer's answer."""
+    return Order.objects.visible_to(viewer).filter(
+        is_open=True,
+        delivery_windows__status=WindowStatus.PROPOSED,
+        delivery_windows__proposed_by_side=WindowSide.CSO,
+    )
+
+
+def orderable_products() -> QuerySet:
+    return Product.objects.filter(is_active=True).order_by("kind", "sku")
+
+
+def order_status_choices() -> list[tuple[str, str]]:
+    return list(OrderStatus.choices)

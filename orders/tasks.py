@@ -1,0 +1,102 @@
+"""Background work for orders: thin tasks that take ids and re-fetch."""
+
+from celery import shared_task
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import translation
+
+from csol.core.emails import send_templated_email
+from csol.core.models import Role
+from csol.core.selectors import customer_contacts
+from orders.models import OrderEmail, OrderEvent, OrderEventKind, WindowSide
+
+# Event → email template under orders/emails/.
+TEMPLATES = {
+    OrderEventKind.SHIPMENT_SHIPPED: "shipped",
+    OrderEventKind.WINDOW_PROPOSED: "delivery_window",
+    OrderEventKind.WINDOW_ACCEPTED: "delivery_window",
+    OrderEventKind.WINDOW_COUNTERED: "delivery_window",
+}
+
+
+def _template(event: OrderEvent) -> str | None:
+    from orders.services import is_notified
+
+    if not is_notified(event):
+        return None
+    if event.kind == OrderEventKind.STATUS:
+        return event.to_status  # "validated" or "delivered"
+    return TEMPLATES[event.kind]
+
+
+def order_recipients(order) -> list[str]:
+    """The customer's order contacts (administrators and buyers) and whoever placed the order."""
+    emails = [
+        user.email
+        for user in customer_contacts(customer=order.customer, roles=[Role.ADMINISTRATOR, Role.BUYER])
+    ]
+    placed_by = order.placed_by
+    if (
+        placed_by is not None
+        and placed_by.is_active
+        and not placed_by.is_staff
+        and placed_by.email not in emails
+    ):
+        emails.append(placed_by.email)
+    return emails
+
+
+def _order_url(order, language: str) -> str:
+    base = getattr(settings, "CSOL_BASE_URL", "")
+    if not base:
+        return ""
+    with translation.override(language):
+        return base.rstrip("/") + reverse("orders:detail", kwargs={"number": order.number})
+
+
+@shared_task
+def order_event_notify(event_id: int) -> int:
+    """Email an order event to the customer's order contacts, in the customer's language, once each."""
+    event = (
+        OrderEvent.objects.select_related(
+            "order__customer", "order__placed_by", "order__ship_to", "shipment", "actor"
+        )
+        .filter(pk=event_id)
+        .first()
+    )
+    template = _template(event) if event else None
+    if template is None:
+        return 0
+    order = event.order
+    # Quebec customers are served in French (Charter of the French language): the customer's language
+    # decides, as for invoices.
+    language = order.customer.language
+    window = order.delivery_windows.order_by("-created_at", "-id").first() if "window" in event.kind else None
+    context = {
+        "order": order,
+        "event": event,
+        "shipment": event.shipment,
+        "shipment_lines": list(event.shipment.lines.select_related("order_line")) if event.shipment else [],
+        "window": window,
+        "from_customer": window is not None and window.proposed_by_side == WindowSide.CUSTOMER,
+        "url": _order_url(order, language),
+    }
+    recipients = order_recipients(order)
+    if event.kind in (OrderEventKind.WINDOW_COUNTERED, OrderEventKind.WINDOW_ACCEPTED):
+        # The customer answered: the CSO desk must know too.
+        recipients.append(settings.CSOL_SUPPLIER["email"])
+    sent = 0
+    for recipient in recipients:
+        try:
+            # The row and the send commit together: a second run (retry, duplicate delivery) finds the
+            # row and skips; a failed send rolls the row back so a retry sends it.
+            with transaction.atomic():
+                OrderEmail.objects.create(event=event, recipient=recipient, language=language)
+                send_templated_email(
+                    to=[recipient], template=f"orders/emails/{template}", language=language, context=context
+                )
+        except IntegrityError:
+            continue
+        sent += 1
+    return sent

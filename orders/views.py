@@ -1,0 +1,258 @@
+"""Customer and partner pages: order list, detail, CSV export, order request, delivery window answers."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from csol.core.csv_export import csv_response
+from orders.forms import (
+    OrderFilterForm,
+    OrderLineFormSet,
+    OrderRequestForm,
+    SiteReadinessForm,
+    WindowCounterForm,
+)
+from orders.models import DeliveryWindow, WindowSide, WindowStatus
+from orders.selectors import (
+    OrderFilters,
+    can_confirm_delivery,
+    current_window,
+    order_detail,
+    order_get_visible,
+    order_list,
+    paginate,
+)
+from orders.services import LineRequest, delivery_window_accept, delivery_window_counter, order_create
+
+PER_PAGE = 25
+
+
+def _filters(request) -> tuple[OrderFilterForm, OrderFilters]:
+    form = OrderFilterForm(request.GET or None)
+    if not request.GET:
+        return OrderFilterForm(), OrderFilters()
+    if form.is_valid():
+        data = form.cleaned_data
+    else:
+        # Keep the valid filters; the page shows what was wrong with the others.
+        data = {name: form.cleaned_data.get(name) for name in form.fields if name not in form.errors}
+    return form, OrderFilters(
+        status=data.get("status") or "",
+        date_from=data.get("date_from"),
+        date_to=data.get("date_to"),
+        q=data.get("q") or "",
+        sort=data.get("sort") or "open",
+    )
+
+
+def _page_number(request) -> int:
+    try:
+        return max(1, min(int(request.GET.get("page", "1")), 100000))
+    except ValueError:
+        return 1
+
+
+def _query_without_page(request) -> str:
+    query = QueryDict(mutable=True)
+    for key, values in request.GET.lists():
+        if key != "page":
+            query.setlist(key, values)
+    return query.urlencode()
+
+
+@login_required
+def order_list_view(request):
+    viewer = request.viewer
+    form, filters = _filters(request)
+    page = paginate(order_list(viewer=viewer, filters=filters), page=_page_number(request), per_page=PER_PAGE)
+    query = _query_without_page(request)
+    return render(
+        request,
+        "orders/order_list.html",
+        {
+            "form": form,
+            "page": page,
+            "orders": page.items,
+            "query": query,
+            "show_customer": viewer.active_customer_id is None,
+            "can_order": viewer.can("order"),
+        },
+    )
+
+
+@login_required
+def order_export(request):
+    """The filtered list as CSV: the same queryset as the page, so the same tenancy."""
+    viewer = request.viewer
+    _form, filters = _filters(request)
+    orders = order_list(viewer=viewer, filters=filters)
+    header = [
+        _("Order number"),
+        _("Customer number"),
+        _("Customer"),
+        _("Purchase order number"),
+        _("Status"),
+        _("Ordered on"),
+        _("Requested delivery date"),
+        _("Ship-to site"),
+        _("Total before tax (CAD)"),
+    ]
+
+    def rows():
+        for order in orders.iterator(chunk_size=2000):
+            yield [
+                order.number,
+                order.customer.number,
+                order.customer.legal_name,
+                order.po_number,
+                order.get_status_display(),
+                timezone.localtime(order.created_at).date().isoformat(),
+                order.requested_delivery_date.isoformat() if order.requested_delivery_date else "",
+                order.ship_to.name,
+                # Plain digits with a dot: both French and English spreadsheets import it as a number.
+                f"{order.net_total:.2f}",
+            ]
+
+    filename = _("orders") + f"-{timezone.localdate().isoformat()}.csv"
+    return csv_response(filename=filename, header=header, rows=rows())
+
+
+@login_required
+def order_detail_view(request, number):
+    viewer = request.viewer
+    order = order_detail(viewer=viewer, number=number)
+    window = current_window(order)
+    can_answer = (
+        window is not None
+        and window.status == WindowStatus.PROPOSED
+        and window.proposed_by_side == WindowSide.CSO
+        and can_confirm_delivery(viewer=viewer, order=order)
+    )
+    return render(
+        request,
+        "orders/order_detail.html",
+        {
+            "order": order,
+            "window": window,
+            "can_answer": can_answer,
+            "accept_form": SiteReadinessForm(initial=_readiness_initial(window)) if can_answer else None,
+            "show_customer": viewer.active_customer_id is None,
+        },
+    )
+
+
+def _readiness_initial(window) -> dict:
+    if window is None:
+        return {}
+    dock = {True: "yes", False: "no"}.get(window.has_loading_dock, "")
+    return {
+        "has_loading_dock": dock,
+        "access_hours": window.access_hours,
+        "site_contact_name": window.site_contact_name,
+        "site_contact_phone": window.site_contact_phone,
+        "special_instructions": window.special_instructions,
+    }
+
+
+def _answerable_window(request, number, pk):
+    """The order (404 if not visible), and the CSO proposal the viewer may answer (403 if they may not)."""
+    order = order_get_visible(viewer=request.viewer, number=number)
+    window = get_object_or_404(DeliveryWindow, pk=pk, order=order)
+    if not can_confirm_delivery(viewer=request.viewer, order=order):
+        raise PermissionDenied
+    return order, window
+
+
+@login_required
+@require_POST
+def window_accept(request, number, pk):
+    order, window = _answerable_window(request, number, pk)
+    form = SiteReadinessForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the site details: %(errors)s") % {"errors": _errors_text(form)})
+        return redirect(order)
+    try:
+        delivery_window_accept(
+            window=window, actor=request.user, side=WindowSide.CUSTOMER, **form.readiness()
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Thank you: the delivery window is confirmed."))
+    return redirect(order)
+
+
+def _errors_text(form) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+@login_required
+def window_counter(request, number, pk):
+    order, window = _answerable_window(request, number, pk)
+    if window.status != WindowStatus.PROPOSED or window.proposed_by_side != WindowSide.CSO:
+        messages.error(request, _("This delivery window is no longer awaiting an answer."))
+        return redirect(order)
+    if request.method == "POST":
+        form = WindowCounterForm(request.POST)
+        if form.is_valid():
+            starts_at, ends_at = form.window()
+            try:
+                delivery_window_counter(
+                    window=window,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    actor=request.user,
+                    **form.readiness(),
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Your proposal was sent to CSO, who will confirm it."))
+                return redirect(order)
+    else:
+        initial = _readiness_initial(window)
+        local = timezone.localtime(window.starts_at)
+        initial.update(day=local.date(), start=local.time(), end=timezone.localtime(window.ends_at).time())
+        form = WindowCounterForm(initial=initial)
+    return render(request, "orders/window_counter.html", {"order": order, "window": window, "form": form})
+
+
+@login_required
+def order_request(request):
+    """Buyers, administrators and partners with the order scope request an order; agents validate it."""
+    viewer = request.viewer
+    customers = viewer.customers_for("order").order_by("legal_name")
+    if viewer.is_agent or not customers.exists():
+        # Agents enter orders in the back office; the others may not order for this customer.
+        raise PermissionDenied
+    data = request.POST if request.method == "POST" else None
+    form = OrderRequestForm(data, customers=customers)
+    formset = OrderLineFormSet(data, prefix="lines")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            with transaction.atomic():
+                order = order_create(
+                    customer=form.cleaned_data["customer"],
+                    ship_to=form.cleaned_data["ship_to"],
+                    lines=[LineRequest(product=p, quantity=q) for p, q in formset.lines()],
+                    actor=request.user,
+                    po_number=form.cleaned_data["po_number"],
+                    requested_delivery_date=form.cleaned_data["requested_delivery_date"],
+                    notes=form.cleaned_data["notes"],
+                )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("Order %(number)s received. We will confirm it once it is validated.")
+                % {"number": order.number},
+            )
+            return redirect(order)
+    return render(request, "orders/order_request.html", {"form": form, "formset": formset})

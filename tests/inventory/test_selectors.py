@@ -1,0 +1,244 @@
+import datetime
+
+import pytest
+
+from contracts.models import ContractStatus
+from csol.core.tenancy import viewer_for
+from inventory.models import InventoryRecord
+from inventory.selectors import (
+    CoverageFilter,
+    CoverageKind,
+    coverage_of,
+    installed_base_summary,
+    record_list,
+    record_search,
+    with_coverage,
+)
+from tests.inventory.factories import ContractFactory, HardwareProductFactory, RecordFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 11, 29)
+
+
+def _coverage(record, today=TODAY):
+    annotated = with_coverage(InventoryRecord.objects.filter(pk=record.pk), today=today).get()
+    return coverage_of(annotated, today=today)
+
+
+# --- Coverage at the edges ------------------------------------------------------------------------
+
+
+def test_last_day_of_warranty_is_covered(customer):
+    record = RecordFactory(customer=customer, warranty_end=TODAY)
+    coverage = _coverage(record)
+    assert coverage.kind == CoverageKind.WARRANTY
+    assert coverage.until == TODAY
+    assert coverage.label == "Under warranty until 2026-11-29"
+
+
+def test_day_after_warranty_is_not_covered(customer):
+    record = RecordFactory(customer=customer, warranty_end=TODAY - datetime.timedelta(days=1))
+    assert _coverage(record).kind == CoverageKind.NONE
+    assert not _coverage(record).is_covered
+
+
+def test_contract_ending_today_covers(customer):
+    record = RecordFactory(customer=customer)
+    contract = ContractFactory(customer=customer, number="MC-TODAY", end_date=TODAY)
+    record.contracts.add(contract)
+    coverage = _coverage(record)
+    assert coverage.kind == CoverageKind.CONTRACT
+    assert coverage.until == TODAY
+    assert coverage.contract_number == "MC-TODAY"
+    assert coverage.label == "Under maintenance contract MC-TODAY until 2026-11-29"
+    assert coverage.expiring
+
+
+def test_contract_ended_yesterday_does_not_cover(customer):
+    record = RecordFactory(customer=customer)
+    record.contracts.add(ContractFactory(customer=customer, end_date=TODAY - datetime.timedelta(days=1)))
+    assert _coverage(record).kind == CoverageKind.NONE
+
+
+def test_contract_not_started_does_not_cover(customer):
+    record = RecordFactory(customer=customer)
+    record.contracts.add(ContractFactory(customer=customer, start_date=TODAY + datetime.timedelta(days=1)))
+    assert _coverage(record).kind == CoverageKind.NONE
+
+
+@pytest.mark.parametrize(
+    ("status", "covers"),
+    [
+        (ContractStatus.ACTIVE, True),
+        (ContractStatus.EXPIRING, True),
+        (ContractStatus.DRAFT, False),
+        (ContractStatus.EXPIRED, False),
+        (ContractStatus.TERMINATED, False),
+        (ContractStatus.RENEWED, False),
+    ],
+)
+def test_only_contracts_in_force_cover(customer, status, covers):
+    record = RecordFactory(customer=customer)
+    record.contracts.add(ContractFactory(customer=customer, status=status))
+    assert _coverage(record).is_covered is covers
+
+
+def test_longest_coverage_wins(customer):
+    # Under warranty to 2027-06-30 and under contract to 2027-12-31: the contract is what counts.
+    record = RecordFactory(customer=customer, warranty_end=datetime.date(2027, 6, 30))
+    record.contracts.add(
+        ContractFactory(customer=customer, number="MC-LONG", end_date=datetime.date(2027, 12, 31))
+    )
+    record.contracts.add(
+        ContractFactory(customer=customer, number="MC-SHORT", end_date=datetime.date(2027, 1, 31))
+    )
+    coverage = _coverage(record)
+    assert (coverage.kind, coverage.contract_number, coverage.until) == (
+        CoverageKind.CONTRACT,
+        "MC-LONG",
+        datetime.date(2027, 12, 31),
+    )
+    # A warranty outlasting the contract is shown instead.
+    record.warranty_end = datetime.date(2028, 3, 1)
+    record.save()
+    assert _coverage(record).kind == CoverageKind.WARRANTY
+
+
+def test_expiring_within_90_days_edge(customer):
+    inside = RecordFactory(customer=customer, warranty_end=TODAY + datetime.timedelta(days=90))
+    outside = RecordFactory(customer=customer, warranty_end=TODAY + datetime.timedelta(days=91))
+    assert _coverage(inside).expiring
+    assert not _coverage(outside).expiring
+
+
+def test_list_filters_by_coverage(customer, customer_user):
+    viewer = viewer_for(customer_user)
+    covered = RecordFactory(customer=customer, warranty_end=TODAY + datetime.timedelta(days=400))
+    expiring = RecordFactory(customer=customer, warranty_end=TODAY + datetime.timedelta(days=30))
+    uncovered = RecordFactory(customer=customer, warranty_end=TODAY - datetime.timedelta(days=1))
+    by_contract = RecordFactory(customer=customer)
+    by_contract.contracts.add(
+        ContractFactory(customer=customer, end_date=TODAY + datetime.timedelta(days=10))
+    )
+
+    def ids(coverage):
+        return {r.pk for r in record_list(viewer=viewer, coverage=coverage, today=TODAY)}
+
+    assert ids(CoverageFilter.COVERED) == {covered.pk, expiring.pk, by_contract.pk}
+    assert ids(CoverageFilter.EXPIRING) == {expiring.pk, by_contract.pk}
+    assert ids(CoverageFilter.NOT_COVERED) == {uncovered.pk}
+    assert ids("") == {covered.pk, expiring.pk, uncovered.pk, by_contract.pk}
+
+
+def test_summary_counts(customer, customer_user):
+    RecordFactory(customer=customer, warranty_end=TODAY + datetime.timedelta(days=30))
+    RecordFactory(customer=customer, warranty_end=TODAY + datetime.timedelta(days=300))
+    RecordFactory(customer=customer)
+    RecordFactory(customer=customer, status="decommissioned")
+    summary = installed_base_summary(viewer=viewer_for(customer_user), today=TODAY)
+    assert summary == {"records": 3, "expiring": 1, "not_covered": 1, "pending_changes": 0}
+
+
+# --- Lookup ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def base(customer):
+    power = HardwareProductFactory(
+        sku="9080-HEX", machine_type="9080", model="HEX", name_en="Power E1080 server"
+    )
+    storage = HardwareProductFactory(
+        sku="2078-24C",
+        machine_type="2078",
+        model="24C",
+        name_fr="Baie de stockage FlashSystem",
+        name_en="FlashSystem storage array",
+    )
+    return {
+        "power": RecordFactory(customer=customer, product=power, serial_number="78ABC12"),
+        "power2": RecordFactory(customer=customer, product=power, serial_number="78XYZ99"),
+        "storage": RecordFactory(customer=customer, product=storage, serial_number="ABC7800"),
+    }
+
+
+def _found(viewer, query):
+    return [r.pk for r in record_search(viewer=viewer, query=query)]
+
+
+def test_lookup_by_exact_serial_comes_first(customer_user, base):
+    viewer = viewer_for(customer_user)
+    assert _found(viewer, "78ABC12")[0] == base["power"].pk
+    # Case and surrounding spaces do not matter.
+    assert _found(viewer, "  78abc12 ")[0] == base["power"].pk
+
+
+def test_lookup_partial_serial(customer_user, base):
+    viewer = viewer_for(customer_user)
+    assert set(_found(viewer, "ABC")) == {base["power"].pk, base["storage"].pk}
+    # A prefix ranks before a match in the middle.
+    assert _found(viewer, "ABC")[0] == base["storage"].pk
+    assert _found(viewer, "XYZ9") == [base["power2"].pk]
+
+
+def test_lookup_by_machine_type(customer_user, base):
+    viewer = viewer_for(customer_user)
+    assert set(_found(viewer, "9080")) == {base["power"].pk, base["power2"].pk}
+    assert set(_found(viewer, "2078")) == {base["storage"].pk}
+
+
+def test_lookup_by_type_model_pair(customer_user, base):
+    viewer = viewer_for(customer_user)
+    assert set(_found(viewer, "9080-HEX")) == {base["power"].pk, base["power2"].pk}
+    assert set(_found(viewer, "9080 hex")) == {base["power"].pk, base["power2"].pk}
+    assert set(_found(viewer, "2078-24")) == {base["storage"].pk}  # partial model
+    assert _found(viewer, "9080-24C") == []
+
+
+def test_lookup_by_type_and_serial(customer_user, base):
+    assert _found(viewer_for(customer_user), "9080-78ABC12") == [base["power"].pk]
+
+
+def test_lookup_by_product_name_in_either_language(customer_user, base):
+    viewer = viewer_for(customer_user)
+    assert _found(viewer, "flashsystem") == [base["storage"].pk]
+    assert _found(viewer, "baie de stockage") == [base["storage"].pk]
+    assert set(_found(viewer, "E1080")) == {base["power"].pk, base["power2"].pk}
+
+
+def test_short_partial_terms_do_not_list_everything(customer_user, base):
+    # Two characters are not enough for a partial match (enumeration), only exact values.
+    assert _found(viewer_for(customer_user), "78") == []
+    assert _found(viewer_for(customer_user), "") == []
+
+
+def test_lookup_shows_coverage(customer_user, customer, base):
+    base["power"].contracts.add(ContractFactory(customer=customer, number="MC-77"))
+    record = record_search(viewer=viewer_for(customer_user), query="78ABC12")[0]
+    assert coverage_of(record).contract_number == "MC-77"
+
+
+# --- Tenancy --------------------------------------------------------------------------------------
+
+
+def test_lookup_never_finds_another_customers_record(customer_user, other_customer, base):
+    theirs = RecordFactory(customer=other_customer, serial_number="78ABC13")
+    viewer = viewer_for(customer_user)
+    assert theirs.pk not in _found(viewer, "78ABC13")
+    assert theirs.pk not in _found(viewer, "78ABC")
+    assert theirs.pk not in [r.pk for r in record_list(viewer=viewer)]
+
+
+def test_partner_sees_only_authorised_customers(partner_user, customer, other_customer):
+    mine = RecordFactory(customer=customer, serial_number="55AAA01")
+    authorised = RecordFactory(customer=other_customer, serial_number="55AAA02")
+    viewer = viewer_for(partner_user)
+    assert _found(viewer, "55AAA") == [authorised.pk]
+    assert [r.pk for r in record_list(viewer=viewer)] == [authorised.pk]
+    assert mine.pk not in _found(viewer, "55AAA01")
+
+
+def test_agent_searches_every_customer(agent, customer, other_customer):
+    a = RecordFactory(customer=customer, serial_number="66BBB01")
+    b = RecordFactory(customer=other_customer, serial_number="66BBB02")
+    assert set(_found(viewer_for(agent), "66BBB")) == {a.pk, b.pk}
