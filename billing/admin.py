@@ -82,7 +82,8 @@ class InvoiceLineInline(admin.TabularInline):
         return obj is not None and obj.status == InvoiceStatus.DRAFT
 
     def has_add_permission(self, request, obj=None):
-        return self._draft(obj) and super().has_add_permission(request, obj)
+        # obj is None on the add page: a new document is a draft.
+        return (obj is None or self._draft(obj)) and super().has_add_permission(request, obj)
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -102,7 +102,7 @@ class Invoice(models.Model):
                 condition=models.Q(net_total__gte=0, tax_total__gte=0), name="invoice_amounts_non_negative"
             ),
             models.CheckConstraint(
-                condition=models.Q(status="draft") | models.Q(number__isnull=False, issue_date__isnull=False),
+                condition=models.Q(status="draft") | models.Q(number__isnull=False),
                 name="invoice_issued_has_number",
             ),
         ]
