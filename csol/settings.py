@@ -25,7 +25,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "te
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "csol.security.admin_config.SecureAdminConfig",  # django.contrib.admin, with a site that requires 2FA
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "csol.core",
     "csol.accounts",
     "csol.portal",
+    "csol.audit",
+    "csol.security",
     # Domain apps: each uses the core and the selectors of the apps before it.
     "orders",
     "contracts",
@@ -59,15 +61,20 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "csol.security.middleware.NoStoreMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "csol.security.middleware.TwoFactorMiddleware",
+    "csol.audit.middleware.ImpersonationMiddleware",  # before ViewerMiddleware: the Viewer is whom the agent views as
     "django.contrib.messages.middleware.MessageMiddleware",
+    "csol.security.sessions.SessionTimeoutMiddleware",  # after messages: it says why you were signed out
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "csol.core.middleware.ViewerMiddleware",
+    "csol.audit.middleware.AuditMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -132,6 +139,11 @@ LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
 INVITATION_MAX_AGE = timedelta(days=7)
+
+# Two-step verification (csol/security): agents always; customer users when their company requires it.
+CSOL_AGENT_TWO_FACTOR = env.bool("CSOL_AGENT_TWO_FACTOR", default=True)
+TWO_FACTOR_RECHECK_SECONDS = 300  # a company's new rule reaches signed-in sessions within this delay
+OTP_TOTP_ISSUER = "CSOL"
 
 # Failed sign-ins: a cool-off per account and address, never a permanent lock-out.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -211,6 +223,27 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "csol.core.tasks.outbox_sweep", "schedule": 60},
 }
 
+# Audit trail (csol/audit): every save and delete of these models is recorded with who did it.
+# Changes made with QuerySet.update()/bulk_create() bypass it: services save rows one by one.
+AUDITED_MODELS = [
+    "core.Customer",
+    "core.Site",
+    "core.User",
+    "core.Membership",
+    "core.Invitation",
+    "core.PartnerAuthorisation",
+    "orders.Order",
+    "orders.OrderLine",
+    "contracts.Contract",
+    "inventory.InventoryRecord",
+    "billing.Invoice",
+    "billing.InvoiceLine",
+    "billing.Dispute",
+]
+AUDIT_EXCLUDED_FIELDS = ["password", "last_login"]
+# Behind a load balancer that appends the client's address to X-Forwarded-For.
+CSOL_BEHIND_PROXY = env.bool("CSOL_BEHIND_PROXY", default=False)
+
 # Agent desks: each desk group gets the model permissions of these apps (see sync_desk_groups).
 CSOL_DESKS = {
     "orders": ["orders", "inventory"],
@@ -234,7 +267,7 @@ CSOL_SUPPLIER = {
 
 # Security: production settings pass `manage.py check --deploy`.
 SESSION_COOKIE_AGE = 60 * 60 * 12  # absolute lifetime
-SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)  # csol.security.sessions
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

@@ -20,6 +20,8 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("accounts/", include("csol.accounts.urls")),
+    path("audit/", include("csol.audit.urls")),
+    path("security/", include("csol.security.urls")),
     path("orders/", include("orders.urls")),
     path("contracts/", include("contracts.urls")),
     path("installed-base/", include("inventory.urls")),

@@ -79,10 +79,27 @@ def agent(db):
     return user
 
 
-def signed_in(user) -> Client:
+def signed_in(user, *, verified=None) -> Client:
+    """A client signed in as `user`; agents (and `verified=True`) have passed two-step verification."""
     client = Client()
     client.force_login(user)
+    if verified or (verified is None and user.is_staff):
+        verify_second_factor(client, user)
     return client
+
+
+def verify_second_factor(client, user):
+    """Give the user an authenticator app and mark the client's session as verified with it."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="authenticator", confirmed=True
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
 
 
 @pytest.fixture
@@ -103,3 +120,9 @@ def partner_client(partner_user):
 @pytest.fixture
 def agent_client(agent):
     return signed_in(agent)
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    """pytest-django's superuser client, past two-step verification like every agent."""
+    return signed_in(admin_user)

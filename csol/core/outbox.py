@@ -82,8 +82,12 @@ def send(job_id, *, stale_before=None, raise_unavailable=False) -> bool:
         OutboxJob.objects.filter(pk=job.pk).update(
             state=OutboxState.PENDING, attempts=job.attempts + 1, last_error=type(error).__name__[:200]
         )
-        logger.warning("outbox job=%s task=%s kept pending: broker unavailable (%s)", job.pk, job.task_name,
-                       type(error).__name__)
+        logger.warning(
+            "outbox job=%s task=%s kept pending: broker unavailable (%s)",
+            job.pk,
+            job.task_name,
+            type(error).__name__,
+        )
         if raise_unavailable:
             raise BrokerUnavailable from error
         return False

@@ -10,6 +10,7 @@ from csol.core.models import Customer, User
 from csol.core.seeding import register_seeder
 from csol.servicedesk import services
 from csol.servicedesk.models import Category, ServiceRequest, Status
+from inventory.models import InventoryRecord
 from orders.models import Order
 
 # customer, requester, category, subject, description, days ago, final status
@@ -53,6 +54,15 @@ REQUESTS = [
     (
         "C-100003",
         "sam.lee@pacifictimber.example",
+        Category.INVENTORY,
+        "Server listed at the wrong site",
+        "This server moved from Vancouver to our Prince George mill last month.",
+        3,
+        Status.ASSIGNED,
+    ),
+    (
+        "C-100003",
+        "sam.lee@pacifictimber.example",
         Category.GENERAL,
         "Invoice copies by email",
         "Can invoices be emailed to our accounts payable mailbox?",
@@ -73,13 +83,30 @@ def _links(customer, category) -> dict:
     if category == Category.CONTRACT:
         contract = Contract.objects.filter(customer=customer).order_by("id").first()
         return ({"contract": contract}, {"contract_number": contract.number}) if contract else ({}, {})
+    if category == Category.INVENTORY:
+        records = InventoryRecord.objects.filter(customer=customer).exclude(serial_number="")
+        record = records.order_by("id").first()
+        if record is None:
+            return {}, {}
+        details = {
+            "serial_number": record.serial_number,
+            "machine_type": record.machine_type,
+            "field_to_correct": "site",
+            "correct_value": "Prince George mill",
+        }
+        return {"inventory_record": record}, details
     return {}, {}
+
+
+def _oldest_first():
+    return sorted(REQUESTS, key=lambda row: -row[5])
 
 
 @register_seeder(order=60)
 def seed_service_requests(*, stdout=None):
     agent = User.objects.filter(email="agent@csol.example").first()
-    for number, email, category, subject, description, days_ago, final in REQUESTS:
+    # Oldest first, so the references follow the submission dates.
+    for number, email, category, subject, description, days_ago, final in _oldest_first():
         customer = Customer.objects.filter(number=number).first()
         requester = User.objects.filter(email=email).first()
         if customer is None or requester is None or agent is None:

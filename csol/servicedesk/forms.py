@@ -314,6 +314,24 @@ class ReplyForm(AttachmentsMixin, forms.Form):
 
 class AgentReplyForm(ReplyForm):
     internal = forms.BooleanField(label=_("Internal note (never shown to the customer)"), required=False)
+    then = forms.ChoiceField(
+        label=_("Then"),
+        required=False,
+        choices=[
+            ("", _("Keep the status")),
+            (Status.WAITING, _("Wait for the customer's answer")),
+            (Status.RESOLVED, _("Mark as resolved")),
+        ],
+    )
+
+    field_order = ["body", "internal", "then", "attachments"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("internal") and cleaned.get("then") == Status.WAITING:
+            # The customer never sees an internal note, so it cannot be the question they must answer.
+            self.add_error("then", _("An internal note cannot put the request in wait for the customer."))
+        return cleaned
 
 
 class FilterForm(forms.Form):

@@ -141,21 +141,35 @@ ADMIN_LINKS = {
     "contract": "admin:contracts_contract_change",
     "inventory_record": "admin:inventory_inventoryrecord_change",
 }
+# The customer's own pages of the linked objects (each checks visibility itself).
+PORTAL_LINKS = {
+    "invoice": ("billing:detail", lambda obj: {"number": obj.number}),
+    "order": ("orders:detail", lambda obj: {"number": obj.number}),
+    "contract": ("contracts:detail", lambda obj: {"number": obj.number}),
+    "inventory_record": ("inventory:detail", lambda obj: {"pk": obj.pk}),
+}
+
+
+def _url(url_name: str, **kwargs) -> str:
+    """The page's address, or "" while the area that owns it has no such page."""
+    try:
+        return reverse(url_name, kwargs=kwargs)
+    except NoReverseMatch:
+        return ""
 
 
 def linked_objects(*, service_request: ServiceRequest, for_agent: bool) -> list[dict]:
     """The invoice, order, contract or record the request names; agents get the back-office page."""
     rows = []
-    for field, url_name in ADMIN_LINKS.items():
+    for field, admin_url in ADMIN_LINKS.items():
         obj = getattr(service_request, field)
         if obj is None:
             continue
-        url = ""
         if for_agent:
-            try:
-                url = reverse(url_name, args=[obj.pk])
-            except NoReverseMatch:
-                url = ""
+            url = _url(admin_url, object_id=obj.pk)
+        else:
+            url_name, kwargs = PORTAL_LINKS[field]
+            url = _url(url_name, **kwargs(obj))
         rows.append(
             {"label": ServiceRequest._meta.get_field(field).verbose_name, "value": str(obj), "url": url}
         )

@@ -198,6 +198,9 @@ def request_reply(request, reference):
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("Your message has been added."))
+            then = form.cleaned_data.get("then")
+            if then:
+                _transition(request, service_request, then)
             return redirect(service_request)
     service_request.refresh_from_db()
     return render(
@@ -219,13 +222,17 @@ def request_transition(request, reference):
     if to not in Status.values:
         messages.error(request, _("Choose a valid status."))
         return redirect(service_request)
+    _transition(request, service_request, to)
+    return redirect(service_request)
+
+
+def _transition(request, service_request, to: str) -> None:
     try:
         services.service_request_transition(service_request=service_request, to=to, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("The request is now “%(status)s”.") % {"status": Status(to).label})
-    return redirect(service_request)
 
 
 def _agent_only(viewer):

@@ -407,20 +407,16 @@ def test_agent_assigns_changes_status_and_sees_overdue(customer, customer_user, 
     assert fresh.reference in mine and old.reference not in mine
 
 
-def test_agent_detail_links_to_the_linked_objects_admin_pages(
+def test_linked_objects_link_to_the_admin_for_agents_and_the_portal_for_customers(
     customer, customer_user, agent_client, customer_client
 ):
-    invoice = make_invoice(customer, "F-2026-0003")
-    sr = make_request(customer, customer_user, category=Category.BILLING, links={"invoice": invoice})
-    html = agent_client.get(sr.get_absolute_url()).content.decode()
-    assert "F-2026-0003" in html
-    try:
-        admin_url = reverse("admin:billing_invoice_change", args=[invoice.pk])
-    except Exception:  # billing's admin not registered yet: the number shows without a link
-        admin_url = None
-    if admin_url:
-        assert admin_url in html
-    assert "/admin/" not in customer_client.get(sr.get_absolute_url()).content.decode()
+    order = make_order(customer, "O-3003", po_number="PO-3")
+    sr = make_request(customer, customer_user, category=Category.ORDER_STATUS, links={"order": order})
+    agent_html = agent_client.get(sr.get_absolute_url()).content.decode()
+    assert reverse("admin:orders_order_change", args=[order.pk]) in agent_html
+    customer_html = customer_client.get(sr.get_absolute_url()).content.decode()
+    assert "/admin/" not in customer_html
+    assert reverse("orders:detail", kwargs={"number": "O-3003"}) in customer_html
 
 
 def test_customer_cannot_assign(customer, customer_user, customer_client):
@@ -524,3 +520,16 @@ def test_pages_in_english(other_client, other_customer, other_user):
     assert "<h1" in listing and "Service requests</h1>" in listing
     assert "Resolution target" in detail and "Close the request" in detail
     assert "Order or PO number" in form and "Service request: Order status" in form
+
+
+def test_agent_replies_and_puts_the_request_in_wait(customer, customer_user, agent_client):
+    sr = make_request(customer, customer_user)
+    url = reverse("servicedesk:reply", args=[sr.reference])
+    response = agent_client.post(url, {"body": "Note", "internal": "on", "then": "waiting"})
+    assert response.status_code == 400 and "then" in response.context["reply_form"].errors
+    agent_client.post(url, {"body": "Which invoice line?", "then": "waiting"})
+    sr.refresh_from_db()
+    assert sr.status == Status.WAITING and sr.first_responded_at is not None and sr.paused_at is not None
+    agent_client.post(url, {"body": "Done.", "then": "resolved"})
+    sr.refresh_from_db()
+    assert sr.status == Status.RESOLVED

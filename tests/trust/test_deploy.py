@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def production_env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DEBUG", "SECURE_", "CELERY_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DEBUG", "SECURE_", "CELERY_"))
+    }
     env.update(
         DJANGO_SETTINGS_MODULE="csol.settings",
         DEBUG="0",

@@ -27,7 +27,9 @@ def test_dead_broker_is_503_without_details(client, dead_broker):
 
 
 def test_database_failure_is_503_and_leaks_nothing(client):
-    with mock.patch("csol.health.connection.cursor", side_effect=OperationalError("FATAL: password for 'csol' on db1")):
+    with mock.patch(
+        "csol.health.connection.cursor", side_effect=OperationalError("FATAL: password for 'csol' on db1")
+    ):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert json.loads(response.content) == {"database": "error", "broker": "eager"}

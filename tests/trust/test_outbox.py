@@ -129,7 +129,9 @@ def test_sweep_forgets_sent_jobs_after_the_retention():
     old = OutboxJob.objects.create(
         task_name=remember_run.name, state=OutboxState.SENT, sent_at=timezone.now() - timedelta(days=30)
     )
-    recent = OutboxJob.objects.create(task_name=remember_run.name, state=OutboxState.SENT, sent_at=timezone.now())
+    recent = OutboxJob.objects.create(
+        task_name=remember_run.name, state=OutboxState.SENT, sent_at=timezone.now()
+    )
     outbox.sweep()
     assert not OutboxJob.objects.filter(pk=old.pk).exists()
     assert OutboxJob.objects.filter(pk=recent.pk).exists()

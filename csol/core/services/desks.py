@@ -25,6 +25,10 @@ def desk_groups_sync() -> dict[str, Group]:
             "view_user",
         ],
     )
+    # Every desk reads the audit trail and the view-as sessions (csol.audit); nobody may change them.
+    shared = shared | Permission.objects.filter(
+        content_type__app_label="audit", codename__in=["view_auditevent", "view_impersonationsession"]
+    )
     groups = {}
     for desk, app_labels in settings.CSOL_DESKS.items():
         group, _ = Group.objects.get_or_create(name=DESK_GROUP_NAMES[desk])

@@ -1,0 +1,179 @@
+"""Writing audit events: one `record()` for everything, and the generic model-change receivers."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import logging
+import uuid
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
+from django.utils.functional import SimpleLazyObject, empty
+
+from csol.audit.context import current_actor
+from csol.audit.models import AuditAction, AuditEvent
+
+logger = logging.getLogger("csol.audit")
+
+
+def record(
+    action: str,
+    *,
+    obj=None,
+    customer_id: int | None = None,
+    changes: dict | None = None,
+    actor=None,
+    path: str = "",
+    using: str | None = None,
+) -> AuditEvent:
+    """Write one event, attributed to the current actor (request user, or "system" in tasks)."""
+    actor = actor or current_actor()
+    event = AuditEvent(
+        action=action,
+        actor_id=actor.user_id,
+        actor_label=actor.label[:150],
+        acting_as_id=actor.acting_as_id,
+        source=actor.source[:12],
+        customer_id=customer_id,
+        changes=changes or {},
+        ip=actor.ip,
+        path=path[:300],
+    )
+    while isinstance(obj, SimpleLazyObject):  # request.user, wrapped by auth and by django-otp
+        if obj._wrapped is empty:
+            obj._setup()
+        obj = obj._wrapped
+    if obj is not None:
+        event.content_type = ContentType.objects.db_manager(using or "default").get_for_model(
+            obj, for_concrete_model=False
+        )
+        event.object_id = str(obj.pk)[:64]
+        event.object_repr = _safe_str(obj)[:200]
+        if customer_id is None:
+            event.customer_id = customer_id_of(obj)
+    event.save(using=using)
+    return event
+
+
+def _safe_str(obj) -> str:
+    try:
+        return str(obj)
+    except Exception:  # a __str__ that follows a deleted relation must not break the write
+        return f"{obj._meta.label} #{obj.pk}"
+
+
+def customer_id_of(obj) -> int | None:
+    """The customer an object belongs to: itself, its `customer`, or its queryset's customer path."""
+    from csol.core.models import Customer
+
+    if isinstance(obj, Customer):
+        return obj.pk
+    if hasattr(obj, "customer_id"):
+        return obj.customer_id
+    path = getattr(type(obj)._default_manager.get_queryset(), "customer_field", None)
+    if path and path != "customer":
+        *hops, last = path.split("__")
+        target = obj
+        try:
+            for hop in hops:
+                target = getattr(target, hop, None)
+                if target is None:
+                    return None
+        except ObjectDoesNotExist:
+            return None
+        return getattr(target, f"{last}_id", None)
+    return None
+
+
+def _jsonable(value):
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if hasattr(value, "name") and hasattr(value, "storage"):  # a file field
+        return value.name
+    return str(value)
+
+
+def tracked_fields(model) -> list[models.Field]:
+    excluded = set(settings.AUDIT_EXCLUDED_FIELDS)
+    return [f for f in model._meta.concrete_fields if f.name not in excluded and not f.primary_key]
+
+
+def _values(instance, fields) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in fields}
+
+
+def audited_models() -> list[type[models.Model]]:
+    result = []
+    for label in settings.AUDITED_MODELS:
+        try:
+            result.append(apps.get_model(label))
+        except (LookupError, ValueError):
+            continue  # reported by the audit.E001 system check
+    return result
+
+
+# Receivers. The "before" values are read in pre_save (one query, only the fields being saved) and
+# compared in post_save, so an event lists exactly what changed; a save that changes nothing is silent.
+
+
+def on_pre_save(sender, instance, raw=False, using=None, update_fields=None, **kwargs):
+    if raw or instance._state.adding or instance.pk is None:
+        return
+    fields = tracked_fields(sender)
+    if update_fields is not None:
+        fields = [f for f in fields if f.name in update_fields or f.attname in update_fields]
+    if not fields:
+        instance._audit_before = {}
+        return
+    instance._audit_before = (
+        sender._base_manager.using(using).filter(pk=instance.pk).values(*[f.attname for f in fields]).first()
+    )
+
+
+def on_post_save(sender, instance, created=False, raw=False, using=None, update_fields=None, **kwargs):
+    if raw:
+        return
+    fields = tracked_fields(sender)
+    if created:
+        changes = {
+            k: [None, _jsonable(v)] for k, v in _values(instance, fields).items() if v not in (None, "")
+        }
+        record(AuditAction.CREATE, obj=instance, changes=changes, using=using)
+        return
+    before = instance.__dict__.pop("_audit_before", None)
+    if before is None:  # saved over a row that vanished meanwhile: record the new values
+        before = {}
+    after = (
+        _values(instance, [f for f in fields if f.attname in before]) if before else _values(instance, fields)
+    )
+    changes = {
+        attname: [_jsonable(before.get(attname)), _jsonable(value)]
+        for attname, value in after.items()
+        if before.get(attname) != value
+    }
+    if changes:
+        record(AuditAction.UPDATE, obj=instance, changes=changes, using=using)
+
+
+def on_pre_delete(sender, instance, using=None, **kwargs):
+    # Before the cascade removes the rows the customer is reached through.
+    instance._audit_customer_id = customer_id_of(instance)
+
+
+def on_post_delete(sender, instance, using=None, **kwargs):
+    customer_id = instance.__dict__.pop("_audit_customer_id", None)
+    record(AuditAction.DELETE, obj=instance, customer_id=customer_id, using=using)

@@ -1,0 +1,139 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from billing.models import InvoiceStatus
+from collections_ar.selectors import aging_by_customer, customer_aging, statement, worklist
+from collections_ar.services import credit_note_apply, payment_allocate, payment_record, write_off_record
+from tests.collections_ar.factories import CreditNoteFactory, DisputeFactory, InvoiceFactory
+from tests.factories import CustomerFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+@pytest.mark.parametrize(
+    ("days_past_due", "bucket"),
+    [
+        (-30, "current"),
+        (0, "current"),
+        (1, "days_1_30"),
+        (30, "days_1_30"),
+        (31, "days_31_60"),
+        (60, "days_31_60"),
+        (61, "days_61_90"),
+        (90, "days_61_90"),
+        (91, "over_90"),
+        (400, "over_90"),
+    ],
+)
+def test_aging_bucket_edges(customer, today, days_past_due, bucket):
+    InvoiceFactory(customer=customer, total=D("10.00"), due_date=today - timedelta(days=days_past_due))
+    aging = customer_aging(customer=customer, as_of=today)
+    amounts = {key: amount for key, _label, amount in aging.buckets}
+    assert amounts[bucket] == D("10.00")
+    assert sum(amounts.values()) == D("10.00")
+
+
+def test_aging_uses_open_balance_and_shows_disputes_apart(customer, other_customer, today):
+    late = InvoiceFactory(customer=customer, total=D("1000.00"), due_date=today - timedelta(days=45))
+    DisputeFactory(invoice=late, amount=D("300.00"))
+    DisputeFactory(invoice=late, amount=D("50.00"), status="rejected")  # no longer holds anything
+    paid_part = InvoiceFactory(customer=customer, total=D("500.00"), due_date=today + timedelta(days=3))
+    payment = payment_record(customer=customer, received_on=today, method="eft", amount=D("200.00"))
+    payment_allocate(payment=payment, lines=[(paid_part, D("200.00"))])
+    InvoiceFactory(customer=customer, total=D("99.00"), status=InvoiceStatus.DRAFT)
+    InvoiceFactory(customer=other_customer, total=D("7.00"))
+
+    aging = customer_aging(customer=customer, as_of=today)
+    amounts = {key: amount for key, _label, amount in aging.buckets}
+    assert amounts["current"] == D("300.00")
+    assert amounts["days_31_60"] == D("1000.00")
+    assert aging.total == D("1300.00")
+    assert aging.disputed == D("300.00")
+    assert aging.overdue == D("1000.00")
+
+    rows = {row["customer__number"]: row for row in aging_by_customer(as_of=today)}
+    assert rows[customer.number]["total"] == D("1300.00")
+    assert rows[customer.number]["disputed_total"] == D("300.00")
+    assert rows[other_customer.number]["total"] == D("7.00")
+
+
+def test_disputed_amount_never_exceeds_open_balance(customer, today):
+    invoice = InvoiceFactory(customer=customer, total=D("100.00"), due_date=today - timedelta(days=5))
+    DisputeFactory(invoice=invoice, amount=D("100.00"))
+    payment = payment_record(customer=customer, received_on=today, method="eft", amount=D("60.00"))
+    payment_allocate(payment=payment, lines=[(invoice, D("60.00"))])
+    assert customer_aging(customer=customer, as_of=today).disputed == D("40.00")
+
+
+def test_worklist_most_overdue_first(today):
+    a, b, c = CustomerFactory(), CustomerFactory(), CustomerFactory()
+    InvoiceFactory(customer=a, total=D("5000.00"), due_date=today - timedelta(days=10))
+    InvoiceFactory(customer=b, total=D("10.00"), due_date=today - timedelta(days=120))
+    InvoiceFactory(customer=c, total=D("10.00"), due_date=today + timedelta(days=10))
+    rows = list(worklist(as_of=today))
+    assert [row["customer"] for row in rows] == [b.pk, a.pk]
+    assert rows[0]["over_90"] == D("10.00")
+
+
+movement = st.tuples(
+    st.sampled_from(["invoice", "credit_note", "payment", "write_off"]),
+    st.integers(min_value=0, max_value=120),
+    st.decimals(min_value=D("0.01"), max_value=D("9999.99"), places=2),
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    movements=st.lists(movement, min_size=1, max_size=8),
+    start_offset=st.integers(0, 120),
+    span=st.integers(0, 90),
+)
+def test_statement_opening_plus_movements_is_closing(movements, start_offset, span, today):
+    # Given any mix of invoices, credit notes, payments and write-offs over four months,
+    # then for any period: opening + debits − credits = closing, and the closing balance equals
+    # the balance computed from everything dated up to the period's end.
+    customer = CustomerFactory()
+    actor = UserFactory(is_staff=True)
+    origin = today - timedelta(days=120)
+    invoices = []
+    expected_by_day = []
+    for kind, day, amount in movements:
+        on = origin + timedelta(days=day)
+        if kind == "invoice":
+            invoices.append(InvoiceFactory(customer=customer, total=amount, issue_date=on))
+            expected_by_day.append((on, amount))
+        elif kind == "credit_note":
+            note = CreditNoteFactory(customer=customer, total=amount, issue_date=on)
+            expected_by_day.append((on, -amount))
+            target = next((i for i in invoices if i.issue_date <= on), None)
+            if target is not None:
+                credit_note_apply(credit_note=note, invoice=target, on=on)
+        elif kind == "payment":
+            payment = payment_record(customer=customer, received_on=on, method="cheque", amount=amount)
+            expected_by_day.append((on, -amount))
+            target = next((i for i in invoices if i.issue_date <= on), None)
+            if target is not None:
+                from collections_ar.services import payment_allocate_oldest_first
+
+                payment_allocate_oldest_first(payment=payment, invoice_ids=[target.pk])
+        elif invoices:
+            from collections_ar.selectors import open_invoices
+
+            target = open_invoices(customer_ids=[customer.pk]).filter(issue_date__lte=on).first()
+            if target is not None:
+                share = min(amount, target.open_amount)
+                write_off_record(invoice=target, amount=share, reason="bad_debt", actor=actor, on=on)
+                expected_by_day.append((on, -share))
+    start = origin + timedelta(days=start_offset)
+    end = start + timedelta(days=span)
+    result = statement(customer=customer, start=start, end=end)
+    assert result.opening + result.total_debits - result.total_credits == result.closing
+    assert result.opening == sum((a for on, a in expected_by_day if on < start), D("0"))
+    assert result.closing == sum((a for on, a in expected_by_day if on <= end), D("0"))
+    if result.lines:
+        assert result.lines[-1].balance == result.closing
