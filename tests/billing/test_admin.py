@@ -7,16 +7,17 @@ from django.urls import reverse
 
 from billing.models import Dispute, Invoice, InvoiceStatus, TaxRate
 from tests.billing.factories import OrderFactory, OrderLineFactory, make_invoice
+from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin_client(client, agent):
+def admin_client(agent):
+    """The billing desk agent, with every permission, past two-step verification."""
     agent.is_superuser = True
     agent.save(update_fields=["is_superuser"])
-    client.force_login(agent)
-    return client
+    return signed_in(agent)
 
 
 def test_changelists_render(admin_client, customer):
