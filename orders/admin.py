@@ -359,7 +359,11 @@ class ShipmentAdmin(admin.ModelAdmin):
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
-        if obj is None and request.method == "GET" and request.GET.get("order", "").isdigit():
+        if (
+            (obj is None or obj.pk is None)
+            and request.method == "GET"
+            and request.GET.get("order", "").isdigit()
+        ):
             # A new shipment starts with what is left to ship of each line.
             order = Order.objects.filter(pk=request.GET["order"]).first()
             if order is not None:
@@ -408,6 +412,13 @@ class ShipmentAdmin(admin.ModelAdmin):
             )
         obj.pk, obj.sequence = created.pk, created.sequence
         obj._state.adding = False
+        for formset in formsets:
+            # What the admin's history message lists as added.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = (
+                list(created.lines.all()),
+                [],
+                [],
+            )
 
     def _run(self, request, queryset, service, done):
         count = 0

@@ -3,6 +3,7 @@
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+from django.db.models import F
 from django.utils import timezone
 
 from csol.core.models import Customer, User
@@ -248,3 +249,4 @@ def seed_orders(*, stdout=None):
             _play(order, status, agent, shipments, buyer.user if buyer else agent)
             # Demo history: spread the orders over the last weeks so sorting and date filters show something.
             Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
+            order.events.update(created_at=F("created_at") - timedelta(days=days_ago))

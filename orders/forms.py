@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from csol.core.models import Site
+from csol.core.money import format_money
 from orders.models import OrderStatus
 from orders.selectors import DEFAULT_SORT, orderable_products
 
@@ -76,6 +77,9 @@ class OrderRequestForm(forms.Form):
             .order_by("customer", "name")
         )
         self.single_customer = customers.count() == 1
+        sites = list(self.fields["ship_to"].queryset[:2])
+        if len(sites) == 1:
+            self.fields["ship_to"].initial = sites[0]
         if self.single_customer:
             self.fields["customer"].widget = forms.HiddenInput()
             self.fields["customer"].initial = customers.first()
@@ -112,7 +116,9 @@ class OrderLineRequestForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = orderable_products()
-        self.fields["product"].label_from_instance = lambda p: f"{p.sku} — {p.name}"
+        self.fields["product"].label_from_instance = lambda p: (
+            f"{p.sku} — {p.name} ({format_money(p.unit_price)})"
+        )
 
     def clean(self):
         data = super().clean()
@@ -124,6 +130,13 @@ class OrderLineRequestForm(forms.Form):
 
 
 class BaseLineFormSet(forms.BaseFormSet):
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        # Each row's fields say which line they are: one label per field, distinct for screen readers.
+        form.fields["product"].label = _("Product, line %(number)s") % {"number": i + 1}
+        form.fields["quantity"].label = _("Quantity, line %(number)s") % {"number": i + 1}
+        return form
+
     def clean(self):
         if any(self.errors):
             return

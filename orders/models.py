@@ -165,6 +165,11 @@ class Order(models.Model):
             models.Index(fields=["customer", "requested_delivery_date"], name="order_cust_requested"),
             models.Index(fields=["customer", "po_number"], name="order_cust_po"),
             models.Index(fields=["status", "-created_at"], name="order_status_created"),
+            # Agents look across customers (portal list and back office).
+            models.Index(fields=["-is_open", "-created_at", "-id"], name="order_open_created"),
+            models.Index(fields=["-created_at", "-id"], name="order_created"),
+            # Search by the start of an order or PO number, case-insensitive: PostgreSQL expression
+            # indexes added in migration 0003 (customer_id, UPPER(number) / UPPER(po_number)).
         ]
         constraints = [
             models.CheckConstraint(

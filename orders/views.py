@@ -18,7 +18,7 @@ from orders.forms import (
     SiteReadinessForm,
     WindowCounterForm,
 )
-from orders.models import DeliveryWindow, WindowSide, WindowStatus
+from orders.models import DeliveryWindow, OrderStatus, WindowSide, WindowStatus
 from orders.selectors import (
     OrderFilters,
     can_confirm_delivery,
@@ -26,7 +26,7 @@ from orders.selectors import (
     order_detail,
     order_get_visible,
     order_list,
-    paginate,
+    order_page,
 )
 from orders.services import LineRequest, delivery_window_accept, delivery_window_counter, order_create
 
@@ -70,7 +70,7 @@ def _query_without_page(request) -> str:
 def order_list_view(request):
     viewer = request.viewer
     form, filters = _filters(request)
-    page = paginate(order_list(viewer=viewer, filters=filters), page=_page_number(request), per_page=PER_PAGE)
+    page = order_page(viewer=viewer, filters=filters, page=_page_number(request), per_page=PER_PAGE)
     query = _query_without_page(request)
     return render(
         request,
@@ -104,19 +104,35 @@ def order_export(request):
         _("Total before tax (CAD)"),
     ]
 
+    # Plain tuples and one label lookup per status: 100,000 rows stream in seconds, not minutes.
+    labels = {value: str(label) for value, label in OrderStatus.choices}
+    columns = (
+        "number",
+        "customer__number",
+        "customer__legal_name",
+        "po_number",
+        "status",
+        "created_at",
+        "requested_delivery_date",
+        "ship_to__name",
+        "net_total",
+    )
+
     def rows():
-        for order in orders.iterator(chunk_size=2000):
+        for number, cust_no, cust_name, po, status, created, requested, site, total in orders.values_list(
+            *columns
+        ).iterator(chunk_size=2000):
             yield [
-                order.number,
-                order.customer.number,
-                order.customer.legal_name,
-                order.po_number,
-                order.get_status_display(),
-                timezone.localtime(order.created_at).date().isoformat(),
-                order.requested_delivery_date.isoformat() if order.requested_delivery_date else "",
-                order.ship_to.name,
+                number,
+                cust_no,
+                cust_name,
+                po,
+                labels[status],
+                timezone.localtime(created).date().isoformat(),
+                requested.isoformat() if requested else "",
+                site,
                 # Plain digits with a dot: both French and English spreadsheets import it as a number.
-                f"{order.net_total:.2f}",
+                f"{total:.2f}",
             ]
 
     filename = _("orders") + f"-{timezone.localdate().isoformat()}.csv"

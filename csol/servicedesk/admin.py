@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from csol.servicedesk import services
 from csol.servicedesk.models import (
@@ -20,7 +21,7 @@ class OverdueFilter(admin.SimpleListFilter):
     parameter_name = "sla"
 
     def lookups(self, request, model_admin):
-        return [("overdue", _("Overdue"))]
+        return [("overdue", pgettext_lazy("service request", "Overdue"))]
 
     def queryset(self, request, queryset):
         if self.value() == "overdue":

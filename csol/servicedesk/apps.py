@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def _visible(viewer) -> bool:
@@ -20,7 +21,9 @@ def _dashboard_card(viewer):
             lines=[
                 DashboardLine(_("Open requests"), counts["open"], queue),
                 DashboardLine(_("Assigned to me"), counts["mine"], f"{queue}?assigned=me"),
-                DashboardLine(_("Overdue"), counts["overdue"], f"{queue}?overdue=on"),
+                DashboardLine(
+                    pgettext_lazy("service request", "Overdue"), counts["overdue"], f"{queue}?overdue=on"
+                ),
             ],
             action_label=_("Open the queue"),
             action_url=queue,

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from billing.models import Invoice
 from contracts.models import Contract
@@ -207,7 +208,7 @@ class InventoryCorrectionForm(ServiceRequestForm):
     detail_fields = ("serial_number", "machine_type", "field_to_correct", "correct_value")
     serial_number = _reference_field(_("Serial number"))
     machine_type = forms.CharField(
-        label=_("Machine type"),
+        label=pgettext_lazy("inventory record", "Machine type"),
         max_length=8,
         required=False,
         help_text=_("Needed only when two machines share the serial number."),

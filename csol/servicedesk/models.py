@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from csol.core.models import Role, Scope
 from csol.core.tenancy import CustomerOwnedQuerySet
@@ -58,11 +59,12 @@ REOPEN_WINDOW = timedelta(days=14)
 
 
 class Status(models.TextChoices):
-    NEW = "new", _("New")
-    ASSIGNED = "assigned", _("Assigned")
-    WAITING = "waiting", _("Waiting on customer")
-    RESOLVED = "resolved", _("Resolved")
-    CLOSED = "closed", _("Closed")
+    # A context: other areas translate the same English words with another gender ("Fermé").
+    NEW = "new", pgettext_lazy("service request", "New")
+    ASSIGNED = "assigned", pgettext_lazy("service request", "Assigned")
+    WAITING = "waiting", pgettext_lazy("service request", "Waiting on customer")
+    RESOLVED = "resolved", pgettext_lazy("service request", "Resolved")
+    CLOSED = "closed", pgettext_lazy("service request", "Closed")
 
 
 AGENT = "agent"
@@ -112,7 +114,7 @@ DETAIL_LABELS = {
     "contract_number": _("Contract number"),
     "change_type": _("Change requested"),
     "serial_number": _("Serial number"),
-    "machine_type": _("Machine type"),
+    "machine_type": pgettext_lazy("inventory record", "Machine type"),
     "field_to_correct": _("What is wrong"),
     "correct_value": _("Correct information"),
     "product_name": _("Product or licence"),
@@ -260,8 +262,8 @@ class ServiceRequest(models.Model):
         blank=True,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("submitted"), default=timezone.now)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_at = models.DateTimeField(pgettext_lazy("service request", "submitted"), default=timezone.now)
+    updated_at = models.DateTimeField(pgettext_lazy("service request", "updated"), auto_now=True)
     first_response_due = models.DateTimeField(_("first response due"))
     first_responded_at = models.DateTimeField(_("first response"), null=True, blank=True)
     resolution_due = models.DateTimeField(_("resolution due"))
@@ -345,7 +347,7 @@ class Message(models.Model):
     body = models.TextField(_("message"), max_length=5000)
     is_internal = models.BooleanField(_("internal note"), default=False)
     by_agent = models.BooleanField(_("from an agent"), default=False)
-    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    created_at = models.DateTimeField(pgettext_lazy("message", "sent"), default=timezone.now)
 
     class Meta:
         verbose_name = _("message")
@@ -392,7 +394,7 @@ class Attachment(models.Model):
 
 
 class EventKind(models.TextChoices):
-    CREATED = "created", _("Submitted")
+    CREATED = "created", pgettext_lazy("service request", "Submitted")
     STATUS = "status", _("Status changed")
     PRIORITY = "priority", _("Priority changed")
     ASSIGNMENT = "assignment", _("Assignment changed")
@@ -448,7 +450,7 @@ class SentEmail(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="+"
     )
     language = models.CharField(_("language"), max_length=2)
-    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+    sent_at = models.DateTimeField(pgettext_lazy("email", "sent"), default=timezone.now)
 
     class Meta:
         verbose_name = _("sent email")

@@ -297,8 +297,12 @@ def agent_queue(request):
     query.pop("page", None)
     now = timezone.now()
     rows = [{"sr": sr, "overdue": sr.is_overdue(now)} for sr in page]
-    return render(
-        request,
-        "servicedesk/queue.html",
-        {"form": form, "page": page, "rows": rows, "query": query.urlencode()},
-    )
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "query": query.urlencode(),
+        "desks": selectors.desk_counts(now=now),
+        "current_desk": filters.get("desk", ""),
+    }
+    return render(request, "servicedesk/queue.html", context)

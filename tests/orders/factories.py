@@ -24,7 +24,9 @@ class ProductFactory(factory.django.DjangoModelFactory):
     unit_price = Decimal("1250.00")
 
 
-def make_order(customer, *, actor=None, lines=1, quantity=2, product=None, po_number="PO-1", **fields) -> Order:
+def make_order(
+    customer, *, actor=None, lines=1, quantity=2, product=None, po_number="PO-1", **fields
+) -> Order:
     """A received order of `lines` lines, each `quantity` units."""
     products = [product] * lines if product else [ProductFactory() for _ in range(lines)]
     return services.order_create(
@@ -40,7 +42,9 @@ def make_order(customer, *, actor=None, lines=1, quantity=2, product=None, po_nu
 def ship_all(order, *, actor):
     """Plan and ship everything left on one shipment."""
     remaining = {k: v for k, v in services.remaining_quantities(order).items() if v}
-    shipment = services.shipment_create(order=order, lines=remaining, actor=actor, carrier="Purolator", tracking_number="T1")
+    shipment = services.shipment_create(
+        order=order, lines=remaining, actor=actor, carrier="Purolator", tracking_number="T1"
+    )
     return services.shipment_ship(shipment=shipment, actor=actor)
 
 

@@ -83,7 +83,9 @@ def test_hold_returns_only_to_previous_status(customer, agent):
 
 
 def test_installed_only_for_hardware(customer, agent):
-    order = make_order(customer, actor=agent, product=ProductFactory(kind=ProductKind.SOFTWARE, machine_type=""))
+    order = make_order(
+        customer, actor=agent, product=ProductFactory(kind=ProductKind.SOFTWARE, machine_type="")
+    )
     order = advance(order, S.DELIVERED, actor=agent)
     with pytest.raises(ValidationError):
         services.order_transition(order=order, to=S.INSTALLED, actor=agent)

@@ -59,7 +59,9 @@ def test_viewers_are_not_order_contacts(customer, customer_user, viewer_user, bu
     assert recipients == sorted([customer_user.email, buyer.email])
 
 
-def test_shipped_delivered_and_window_emails(customer, customer_user, agent, django_capture_on_commit_callbacks):
+def test_shipped_delivered_and_window_emails(
+    customer, customer_user, agent, django_capture_on_commit_callbacks
+):
     order = advance(make_order(customer, actor=customer_user), S.SCHEDULED, actor=agent)
     with django_capture_on_commit_callbacks(execute=True):
         window = services.delivery_window_propose(

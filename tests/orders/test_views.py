@@ -42,7 +42,9 @@ def test_other_customers_order_is_404(other_client, customer, customer_user):
     assert other_client.get(detail_url(order)).status_code == 404
 
 
-def test_other_customers_orders_absent_from_list_and_export(other_client, customer, customer_user, other_customer):
+def test_other_customers_orders_absent_from_list_and_export(
+    other_client, customer, customer_user, other_customer
+):
     mine = make_order(other_customer, actor=None, po_number="PO-OTHER")
     theirs = make_order(customer, actor=customer_user, po_number="PO-SECRET")
     page = other_client.get("/en/orders/").content.decode()
@@ -144,7 +146,9 @@ def test_partner_list_query_ceiling(partner_client, other_customer, count, djang
 @pytest.mark.parametrize("lines", [1, 30])
 def test_detail_query_ceiling(customer_client, customer, agent, lines, django_assert_max_num_queries):
     order = advance(make_order(customer, actor=agent, lines=lines), S.SCHEDULED, actor=agent)
-    services.delivery_window_propose(order=order, starts_at=tomorrow_at(9), ends_at=tomorrow_at(12), actor=agent)
+    services.delivery_window_propose(
+        order=order, starts_at=tomorrow_at(9), ends_at=tomorrow_at(12), actor=agent
+    )
     with django_assert_max_num_queries(16):
         response = customer_client.get(detail_url(order))
     assert response.status_code == 200
@@ -155,13 +159,13 @@ def test_detail_query_ceiling(customer_client, customer, agent, lines, django_as
 
 def test_csv_content_and_formula_safety(customer_client, customer, customer_user):
     order = make_order(customer, actor=customer_user, po_number="=HYPERLINK(1)", quantity=1)
-    order.po_number = "=HYPERLINK(\"http://evil\")"
+    order.po_number = '=HYPERLINK("http://evil")'
     order.save(update_fields=["po_number"])
     rows = csv_rows(customer_client.get("/fr/orders/export.csv"))
     assert rows[0][0] == "Numéro de commande"
     assert rows[1][0] == order.number
     assert rows[1][2] == "Acme Québec inc."
-    assert rows[1][3] == "'=HYPERLINK(\"http://evil\")"
+    assert rows[1][3] == '\'=HYPERLINK("http://evil")'
     assert rows[1][4] == "Reçue"
     assert rows[1][8] == f"{order.net_total:.2f}"
 
@@ -246,7 +250,9 @@ def test_viewer_role_cannot_request(customer, viewer_user):
     assert signed_in(viewer_user).get("/en/orders/request/").status_code == 403
 
 
-def test_partner_with_order_scope_requests_for_authorised_customer(partner_client, other_customer, partner_user):
+def test_partner_with_order_scope_requests_for_authorised_customer(
+    partner_client, other_customer, partner_user
+):
     product = ProductFactory()
     response = partner_client.post("/en/orders/request/", request_data(other_customer, product))
     assert response.status_code == 302
@@ -284,11 +290,20 @@ def test_customer_accepts_window_with_site_details(customer_client, proposed):
     assert "Accept this window" in page
     response = customer_client.post(
         reverse("orders:window_accept", kwargs={"number": order.number, "pk": window.pk}),
-        {"has_loading_dock": "yes", "access_hours": "7:00-15:00", "site_contact_name": "Lise", "site_contact_phone": "514 555-0123"},
+        {
+            "has_loading_dock": "yes",
+            "access_hours": "7:00-15:00",
+            "site_contact_name": "Lise",
+            "site_contact_phone": "514 555-0123",
+        },
     )
     assert response.status_code == 302
     window.refresh_from_db()
-    assert window.status == WindowStatus.ACCEPTED and window.has_loading_dock is True and window.site_contact_name == "Lise"
+    assert (
+        window.status == WindowStatus.ACCEPTED
+        and window.has_loading_dock is True
+        and window.site_contact_name == "Lise"
+    )
 
 
 def test_customer_counter_proposes(customer_client, customer_user, proposed):
@@ -348,3 +363,24 @@ def test_buyer_member_of_two_customers_sees_only_active(customer, other_customer
     client = signed_in(user)
     page = client.get("/en/orders/").content.decode()
     assert (member_other.number in page) != (proposed[0].number in page)
+
+
+def _count_queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_list_and_detail_query_counts_do_not_grow(customer_client, customer, agent):
+    product = ProductFactory()
+    small = advance(make_order(customer, actor=agent, product=product), S.SHIPPED, actor=agent)
+    list_small = _count_queries(customer_client, "/en/orders/")
+    detail_small = _count_queries(customer_client, detail_url(small))
+    big = advance(make_order(customer, actor=agent, lines=30), S.SHIPPED, actor=agent)
+    for _ in range(29):
+        make_order(customer, product=product)
+    assert _count_queries(customer_client, "/en/orders/") == list_small
+    assert _count_queries(customer_client, detail_url(big)) == detail_small

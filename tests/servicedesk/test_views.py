@@ -533,3 +533,19 @@ def test_agent_replies_and_puts_the_request_in_wait(customer, customer_user, age
     agent_client.post(url, {"body": "Done.", "then": "resolved"})
     sr.refresh_from_db()
     assert sr.status == Status.RESOLVED
+
+
+def test_queue_has_a_tab_per_desk_with_counts(customer, customer_user, agent_client):
+    make_request(
+        customer, customer_user, category=Category.PAYMENT, now=timezone.now() - timezone.timedelta(days=10)
+    )
+    make_request(customer, customer_user, category=Category.PAYMENT)
+    html = agent_client.get(reverse("servicedesk:queue"), {"desk": "collections"}).content.decode()
+    assert 'aria-current="page" href="?desk=collections">Bureau du recouvrement' in html
+    assert (
+        '<span class="badge text-bg-light">2</span> <span class="badge text-bg-danger">1 en retard</span>'
+        in html
+    )
+    assert (
+        'href="?desk=billing">Bureau de la facturation <span class="badge text-bg-light">0</span></a>' in html
+    )
