@@ -564,3 +564,11 @@ class DisputeEvent(models.Model):
 
     def __str__(self):
         return f"{self.dispute_id}: {self.from_status} → {self.to_status}"
+
+    @property
+    def from_label(self) -> str:
+        return DisputeStatus(self.from_status).label if self.from_status else ""
+
+    @property
+    def to_label(self) -> str:
+        return DisputeStatus(self.to_status).label

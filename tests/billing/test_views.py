@@ -240,3 +240,43 @@ def test_credit_note_in_detail_of_invoice(customer_client, invoice, agent):
     note = credit_note_create(invoice=invoice, amount=Decimal("114.98"), reason="Rabais", actor=agent)
     html = customer_client.get(reverse("billing:detail", args=[invoice.number])).content.decode()
     assert note.number in html
+
+
+def test_detail_query_count_does_not_grow_with_lines(
+    customer_client, customer, django_assert_max_num_queries
+):
+    small = make_invoice(customer, [(Decimal("10.00"), "standard", None)])
+    with django_assert_max_num_queries(20) as few:
+        customer_client.get(reverse("billing:detail", args=[small.number]))
+    big = make_invoice(
+        customer, [(Decimal("10.00"), "standard", "ON")] * 15 + [(Decimal("5.00"), "pst_exempt", None)] * 15
+    )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        customer_client.get(reverse("billing:detail", args=[big.number]))
+
+
+def test_dispute_list_query_count(customer_client, customer, customer_user, django_assert_max_num_queries):
+    from billing.services import dispute_open
+    from csol.core.tenancy import viewer_for
+
+    invoice = make_invoice(customer)
+    viewer = viewer_for(customer_user)
+
+    def open_one():
+        dispute_open(
+            invoice=invoice,
+            actor=customer_user,
+            viewer=viewer,
+            reason="other",
+            amount=Decimal("1.00"),
+            message="x",
+        )
+
+    open_one()
+    with django_assert_max_num_queries(12) as few:
+        customer_client.get(reverse("billing:disputes"))
+    for _ in range(10):
+        open_one()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = customer_client.get(reverse("billing:disputes"))
+    assert response.content.decode().count(invoice.number) >= 11
