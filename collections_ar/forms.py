@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from collections_ar.models import CustomerCreditProfile, PaymentMethod, WriteOffReason
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_INPUT = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
 MAX_STATEMENT_DAYS = 3 * 366
 
 

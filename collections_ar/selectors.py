@@ -44,6 +44,8 @@ ZERO = Decimal("0.00")
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 OPEN_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTLY_PAID)
 POSTED_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTLY_PAID, InvoiceStatus.PAID)
+# On a statement a cancelled invoice still appears (it was issued), beside the credit note cancelling it.
+STATEMENT_STATUSES = (*POSTED_STATUSES, InvoiceStatus.CANCELLED)
 
 # key, label, first and last day past due (None: open-ended)
 BUCKETS = (
@@ -155,11 +157,25 @@ def unapplied_cash(*, customer: Customer) -> Decimal:
     return quantize_money(result["left"])
 
 
+def available_credit_notes(*, customer: Customer):
+    """Issued credit notes with something left to apply, annotated `open_amount`.
+
+    A credit note that cancelled its invoice (billing's invoice_cancel) is used up by the cancellation.
+    """
+    return (
+        with_open_amount(
+            Invoice.objects.filter(
+                customer=customer, kind=DocumentKind.CREDIT_NOTE, status__in=POSTED_STATUSES
+            )
+        )
+        .exclude(credited_invoice__status=InvoiceStatus.CANCELLED)
+        .filter(open_amount__gt=0)
+    )
+
+
 def unused_credits(*, customer: Customer) -> Decimal:
     """What is left of the customer's issued credit notes, not yet applied to an invoice."""
-    result = with_open_amount(
-        Invoice.objects.filter(customer=customer, kind=DocumentKind.CREDIT_NOTE, status__in=POSTED_STATUSES)
-    ).aggregate(left=Coalesce(Sum("open_amount"), _zero()))
+    result = available_credit_notes(customer=customer).aggregate(left=Coalesce(Sum("open_amount"), _zero()))
     return quantize_money(result["left"])
 
 
@@ -297,7 +313,7 @@ class Statement:
 
 def _documents(customer, kind):
     return Invoice.objects.filter(
-        customer=customer, kind=kind, status__in=POSTED_STATUSES, issue_date__isnull=False
+        customer=customer, kind=kind, status__in=STATEMENT_STATUSES, issue_date__isnull=False
     )
 
 
@@ -336,7 +352,11 @@ def statement(*, customer: Customer, start: date, end: date) -> Statement:
                 StatementLine(
                     invoice.issue_date,
                     "invoice",
-                    str(_("Invoice")),
+                    str(
+                        _("Invoice (cancelled)")
+                        if invoice.status == InvoiceStatus.CANCELLED
+                        else _("Invoice")
+                    ),
                     invoice.number or "",
                     invoice.total,
                     ZERO,

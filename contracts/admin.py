@@ -172,7 +172,7 @@ class ContractAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("cancellation deadline"))
     def cancellation_deadline(self, obj):
-        return obj.cancellation_deadline
+        return obj.cancellation_deadline or "—"
 
     def save_model(self, request, obj, form, change):
         if change:

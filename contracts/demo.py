@@ -78,6 +78,14 @@ CONTRACTS = [
         "Backup software subscription",
     ),
 ]
+# Service level and description for French-speaking customers (Quebec: French first).
+FRENCH = {
+    "01": ("Jour ouvrable suivant", "Entretien des baies de stockage"),
+    "02": ("24 h sur 24, 7 jours sur 7", "Abonnement et soutien de la base de données"),
+    "03": ("Heures ouvrables", "Services d'impression gérés"),
+    "04": ("24 h sur 24, 7 jours sur 7, intervention en 4 heures", "Entretien des serveurs"),
+    "05": ("Heures ouvrables", "Abonnement au logiciel de sauvegarde"),
+}
 PRODUCTS = [
     (
         "LIC-DBX-CORE",
@@ -114,7 +122,7 @@ def _products() -> dict[str, Product]:
     return products
 
 
-@register_seeder(order=30)
+@register_seeder(order=20)  # before inventory, which links its machines to these contracts
 def seed_contracts(*, stdout=None):
     today = timezone.localdate()
     agent = User.objects.filter(is_staff=True).order_by("id").first()
@@ -140,6 +148,8 @@ def seed_contracts(*, stdout=None):
             number = f"CT-{customer.number[2:]}-{suffix}"
             if Contract.objects.filter(number=number).exists():
                 continue
+            if customer.language == "fr":
+                level, description = FRENCH[suffix]
             end = today + timedelta(days=days)
             start = add_months(end + timedelta(days=1), -months)
             contract = contract_create(

@@ -153,9 +153,11 @@ class Contract(models.Model):
         return reverse("contracts:detail", kwargs={"number": self.number})
 
     @property
-    def cancellation_deadline(self) -> date:
+    def cancellation_deadline(self) -> date | None:
         """Last day to give notice not to renew (see contracts.dates.cancellation_deadline)."""
-        return cancellation_deadline(self.end_date, self.notice_days)
+        if self.end_date is None:
+            return None  # a contract being entered in the back office
+        return cancellation_deadline(self.end_date, self.notice_days or 0)
 
     @property
     def is_in_force(self) -> bool:

@@ -123,6 +123,11 @@ def _contract_for_action(request, number):
 @require_http_methods(["GET", "POST"])
 def renewal_request_create(request, number):
     contract = _contract_for_action(request, number)
+    open_request = contract.renewal_requests.filter(status=RenewalRequestStatus.SUBMITTED).first()
+    if open_request is not None:
+        # One open request per contract: show the one in progress rather than a form that would be refused.
+        messages.info(request, _("A renewal request for this contract is already open."))
+        return redirect("contracts:renewal_request", pk=open_request.pk)
     entitlements = contract.entitlements.select_related("product").order_by("id")
     form = RenewalRequestForm(request.POST or None, entitlements=entitlements)
     if request.method == "POST" and form.is_valid():

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "billing",
     "collections_ar",
     "csol.servicedesk",
+    # Scale data for the benchmarks (manage.py seed_bench); no models.
+    "bench",
 ]
 
 MIDDLEWARE = [
@@ -222,6 +224,8 @@ CELERY_BEAT_SCHEDULE = {
     "dunning": {"task": "collections_ar.tasks.dunning_run", "schedule": 60 * 60 * 6},
     "outbox-sweep": {"task": "csol.core.tasks.outbox_sweep", "schedule": 60},
 }
+# Renewal reminders go out this many days before a contract ends (contracts.tasks.renewal_reminders_run).
+CONTRACT_REMINDER_OFFSETS = env.list("CONTRACT_REMINDER_OFFSETS", cast=int, default=[90, 60, 30])
 
 # Audit trail (csol/audit): every save and delete of these models is recorded with who did it.
 # Changes made with QuerySet.update()/bulk_create() bypass it: services save rows one by one.
@@ -234,11 +238,23 @@ AUDITED_MODELS = [
     "core.PartnerAuthorisation",
     "orders.Order",
     "orders.OrderLine",
+    "orders.Shipment",
+    "orders.DeliveryWindow",
     "contracts.Contract",
+    "contracts.Entitlement",
+    "contracts.RenewalRequest",
     "inventory.InventoryRecord",
-    "billing.Invoice",
+    "inventory.ChangeRequest",
+    "billing.Invoice",  # invoices and credit notes
     "billing.InvoiceLine",
     "billing.Dispute",
+    "collections_ar.CustomerCreditProfile",
+    "collections_ar.Payment",
+    "collections_ar.Allocation",
+    "collections_ar.CreditApplication",
+    "collections_ar.WriteOff",
+    "collections_ar.PromiseToPay",
+    "servicedesk.ServiceRequest",
 ]
 AUDIT_EXCLUDED_FIELDS = ["password", "last_login"]
 # Behind a load balancer that appends the client's address to X-Forwarded-For.
@@ -300,13 +316,16 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Production logs one JSON object per line on stderr (csol/logs.py); development, readable lines.
+LOG_FORMAT = env("LOG_FORMAT", default="line" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "line": {"format": "ts=%(asctime)s level=%(levelname)s logger=%(name)s msg=%(message)s"},
+        "json": {"()": "csol.logs.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }

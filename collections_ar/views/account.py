@@ -4,6 +4,7 @@ Every page takes the customer number from the URL and reads it through `customer
 another customer's account is a 404; partners see the customers they are authorised for today.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -95,8 +96,8 @@ def statement_pdf(request, number):
     from weasyprint import HTML
 
     customer = customer_for_viewer(viewer=request.viewer, number=number)
-    result = _file_period(request, customer)
     with translation.override(customer.language):
+        result = _file_period(request, customer)  # inside: its labels are in the customer's language
         summary = account_summary(customer=customer)
         html = render_to_string(
             "collections_ar/statement_pdf.html",
@@ -106,6 +107,7 @@ def statement_pdf(request, number):
                 "summary": summary,
                 "today": timezone.localdate(),
                 "bill_to": customer.sites.filter(is_bill_to=True).order_by("pk").first(),
+                "supplier": settings.CSOL_SUPPLIER,
             },
         )
         pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()

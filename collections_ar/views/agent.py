@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from billing.models import DocumentKind, Invoice
 from collections_ar import forms
 from collections_ar.models import (
     Allocation,
@@ -27,13 +26,12 @@ from collections_ar.models import (
 )
 from collections_ar.selectors import (
     BUCKETS,
-    POSTED_STATUSES,
     account_summary,
     aging_by_customer,
     aging_totals,
+    available_credit_notes,
     credit_profile,
     open_invoices,
-    with_open_amount,
     worklist,
 )
 from collections_ar.services import (
@@ -140,15 +138,7 @@ def _customer(number) -> Customer:
 
 
 def _credit_notes(customer):
-    return (
-        with_open_amount(
-            Invoice.objects.filter(
-                customer=customer, kind=DocumentKind.CREDIT_NOTE, status__in=POSTED_STATUSES
-            )
-        )
-        .filter(open_amount__gt=0)
-        .order_by("issue_date", "pk")
-    )
+    return available_credit_notes(customer=customer).order_by("issue_date", "pk")
 
 
 @agent_required("collections_ar.view_payment")

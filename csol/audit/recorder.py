@@ -136,34 +136,32 @@ def on_pre_save(sender, instance, raw=False, using=None, update_fields=None, **k
     fields = tracked_fields(sender)
     if update_fields is not None:
         fields = [f for f in fields if f.name in update_fields or f.attname in update_fields]
-    if not fields:
-        instance._audit_before = {}
-        return
-    instance._audit_before = (
-        sender._base_manager.using(using).filter(pk=instance.pk).values(*[f.attname for f in fields]).first()
-    )
+    attnames = [f.attname for f in fields]
+    before = None
+    if attnames:
+        before = sender._base_manager.using(using).filter(pk=instance.pk).values(*attnames).first()
+    # (fields being saved, their stored values or None when the row vanished meanwhile)
+    instance._audit_before = (attnames, before)
 
 
 def on_post_save(sender, instance, created=False, raw=False, using=None, update_fields=None, **kwargs):
     if raw:
         return
-    fields = tracked_fields(sender)
     if created:
-        changes = {
-            k: [None, _jsonable(v)] for k, v in _values(instance, fields).items() if v not in (None, "")
-        }
+        values = _values(instance, tracked_fields(sender))
+        changes = {k: [None, _jsonable(v)] for k, v in values.items() if v not in (None, "")}
         record(AuditAction.CREATE, obj=instance, changes=changes, using=using)
         return
-    before = instance.__dict__.pop("_audit_before", None)
-    if before is None:  # saved over a row that vanished meanwhile: record the new values
-        before = {}
-    after = (
-        _values(instance, [f for f in fields if f.attname in before]) if before else _values(instance, fields)
-    )
+    attnames, before = instance.__dict__.pop("_audit_before", (None, None))
+    if attnames is None:  # pre_save did not run (a save with a pk set by hand): all we know is "now"
+        attnames = [f.attname for f in tracked_fields(sender)]
+    if not attnames:
+        return  # only untracked fields were saved (e.g. last_login at each sign-in)
+    before = before or {}
     changes = {
-        attname: [_jsonable(before.get(attname)), _jsonable(value)]
-        for attname, value in after.items()
-        if before.get(attname) != value
+        attname: [_jsonable(before.get(attname)), _jsonable(getattr(instance, attname))]
+        for attname in attnames
+        if before.get(attname) != getattr(instance, attname)
     }
     if changes:
         record(AuditAction.UPDATE, obj=instance, changes=changes, using=using)

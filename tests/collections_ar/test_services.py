@@ -297,3 +297,20 @@ def test_two_payments_on_the_same_invoice_never_overpay_it():
         thread.join()
     assert sorted(outcomes) == ["ok", "refused"]
     assert InvoiceAccount.objects.get(pk=invoice.pk).open_balance == D("30.00")
+
+
+def test_invoice_cancelled_by_a_credit_note_nets_to_zero(customer, today):
+    # billing's invoice_cancel: a credit note for the whole invoice, then the invoice is cancelled.
+    from collections_ar.selectors import statement
+
+    invoice = InvoiceFactory(customer=customer, total=D("300.00"), status=InvoiceStatus.CANCELLED)
+    CreditNoteFactory(
+        customer=customer, total=D("300.00"), credited_invoice=invoice, issue_date=invoice.issue_date
+    )
+    linked_credit_notes_apply()
+    summary = account_summary(customer=customer)
+    assert summary.balance == 0
+    assert summary.unused_credits == 0
+    result = statement(customer=customer, start=today - timedelta(days=30), end=today)
+    assert [line.kind for line in result.lines] == ["invoice", "credit_note"]
+    assert result.closing == 0

@@ -118,6 +118,8 @@ def test_statement_pdf_in_customers_language(customer_client, customer, books, t
     assert "Relevé de compte" in text  # Quebec customer: French whatever the page language
     assert "F-MINE-1" in text and "F-THEIRS-1" not in text
     assert "par année" in text
+    assert "Paiement (Chèque)" in text and "Invoice" not in text  # every label in French
+    assert "123456789RT0001" in text  # the supplier's GST/HST number
 
 
 def test_statement_csv_columns_and_arithmetic(customer_client, customer, books, today):
@@ -308,3 +310,30 @@ def test_partner_with_several_customers_chooses(customer, other_customer, partne
     client = signed_in(UserFactory(partner=partner, email="p2@maple.example"))
     html = client.get(url("home")).content.decode()
     assert customer.number in html and other_customer.number in html
+
+
+def test_agent_confirms_a_bank_line_with_a_split(agent_client, customer, books):
+    from collections_ar.models import LineStatus, RemittanceLine
+
+    content = b"2026-11-20,700.00,ACME QC,Paiement F-MINE-1\n"
+    from django.core.files.uploadedfile import SimpleUploadedFile as Upload
+
+    response = agent_client.post(
+        url("imports"), {"file": Upload("bank.csv", content, content_type="text/csv")}
+    )
+    assert response.status_code == 302
+    line = RemittanceLine.objects.get()
+    page = agent_client.get(url("line", line.pk))
+    assert page.status_code == 200
+    assert "F-MINE-1" in page.content.decode()
+    again = agent_client.post(url("imports"), {"file": Upload("bank.csv", content, content_type="text/csv")})
+    assert again.status_code == 200
+    assert "déjà été importé" in again.content.decode()
+    confirm = agent_client.post(
+        url("line", line.pk), {"method": "eft", f"amount_{books['mine'].pk}": "600.00"}
+    )
+    assert confirm.status_code == 302
+    line.refresh_from_db()
+    assert line.status == LineStatus.CONFIRMED
+    assert line.payment.allocated == D("600.00")
+    assert line.payment.unapplied == D("100.00")

@@ -41,3 +41,13 @@ def test_compiled_catalogue_is_current(path):
     mo = path.with_suffix(".mo")
     assert mo.exists(), f"{mo} missing: run scripts/install (compilemessages)"
     assert mo.stat().st_mtime >= path.stat().st_mtime, f"{mo} older than its .po: run compilemessages"
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in CATALOGUES if p.parts[-3] == "en"], ids=lambda p: str(p.relative_to(settings.BASE_DIR))
+)
+def test_english_catalogue_says_its_message_ids(path):
+    # The source strings are English: a different English msgstr is a stale fuzzy guess.
+    po = polib.pofile(str(path))
+    wrong = [(e.msgid, e.msgstr) for e in po if not e.obsolete and not e.msgid_plural and e.msgstr != e.msgid]
+    assert wrong == [], f"{path}: {wrong[:5]}"

@@ -549,3 +549,28 @@ def test_queue_has_a_tab_per_desk_with_counts(customer, customer_user, agent_cli
     assert (
         'href="?desk=billing">Bureau de la facturation <span class="badge text-bg-light">0</span></a>' in html
     )
+
+
+def _xlsx_bytes():
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    return buffer.getvalue()
+
+
+def test_spreadsheets_are_accepted_but_not_disguised_as_csv(customer_client):
+    disguised = customer_client.post(
+        create_url("general"), {**base_data(), "attachments": [upload("lines.csv", _xlsx_bytes())]}
+    )
+    assert "attachments" in disguised.context["form"].errors
+    customer_client.post(
+        create_url("general"), {**base_data(), "attachments": [upload("lines.xlsx", _xlsx_bytes())]}
+    )
+    assert (
+        Attachment.objects.get().content_type
+        == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )

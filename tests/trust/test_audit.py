@@ -173,3 +173,16 @@ def test_audited_change_pages_link_to_their_trail(superuser_client, customer):
     page = superuser_client.get(f"/en/admin/core/customer/{customer.pk}/change/").content.decode()
     assert f"/en/admin/audit/auditevent/?customer={customer.pk}" in page
     assert "object_id=" in page
+
+
+def test_sign_in_does_not_record_a_change_of_the_user(client, customer_user):
+    client.post("/en/accounts/sign-in/", {"username": customer_user.email, "password": PASSWORD})
+    assert not AuditEvent.objects.filter(action=AuditAction.UPDATE, content_type__model="user").exists()
+
+
+def test_saving_some_fields_records_only_those_that_changed(customer):
+    customer.payment_terms_days = 45
+    customer.legal_name = "Renamed inc."
+    customer.save(update_fields=["payment_terms_days"])
+    event = AuditEvent.objects.get(action=AuditAction.UPDATE, content_type__model="customer")
+    assert event.changes == {"payment_terms_days": [30, 45]}

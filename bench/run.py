@@ -1,0 +1,206 @@
+"""CSOL benchmark: every hot path against two baselines measured in the same run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/csol_bench .venv/bin/python bench/run.py
+
+Loads the scale data first if it is missing (`manage.py seed_bench`, sizes from BENCH_SIZES, e.g.
+"--orders 200000 --invoices 200000 --records 1000000"), then prints, for each path, the median and
+p90 of 50 requests after 5 warm-ups, its query count and SQL time, and its ratio to H (a signed-in
+bare response) and R (the same rows from one raw SQL query, minimal template), followed by the
+EXPLAIN of each list, lookup and job query. The figures go to bench/results/<date>-<host>.md.
+"""
+
+import os
+import platform
+import shlex
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from bench import baselines  # noqa: E402
+from bench.harness import explain, get, measure, table  # noqa: E402
+from csol.core.models import Customer, User  # noqa: E402
+
+RUNS = int(os.environ.get("BENCH_RUNS", "50"))
+
+
+def client_for(customer: Customer) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(email=f"user{customer.id}@scale.example"))
+    return client
+
+
+def ensure_data():
+    if not Customer.objects.filter(number="C-BIG").exists():
+        sizes = shlex.split(os.environ.get("BENCH_SIZES", ""))
+        started = time.perf_counter()
+        call_command("seed_bench", *sizes)
+        print(f"seed_bench took {time.perf_counter() - started:.0f} s")
+
+
+def wide_order(big: Customer):
+    """An order and an invoice of C-BIG with 200 lines, for the detail pages' query counts."""
+    from billing.models import Invoice, InvoiceLine
+    from orders.models import Order, OrderLine
+
+    order = Order.objects.filter(customer=big).order_by("id").first()
+    have = order.lines.count()
+    template = order.lines.first()
+    OrderLine.objects.bulk_create(
+        [OrderLine(order=order, line_number=n, product_id=template.product_id, description=f"Line {n}", quantity=1,
+                   unit_price=template.unit_price, net_amount=template.unit_price) for n in range(have + 1, 201)])
+    invoice = Invoice.objects.filter(customer=big).order_by("id").first()
+    line = invoice.lines.first()
+    have = invoice.lines.count()
+    InvoiceLine.objects.bulk_create(
+        [InvoiceLine(invoice=invoice, line_number=n, description=f"Line {n}", quantity=1, unit_price=line.unit_price,
+                     net_amount=line.unit_price, tax_category="standard") for n in range(have + 1, 201)])
+    narrow_order = Order.objects.filter(customer=big).order_by("id")[1]
+    narrow_invoice = Invoice.objects.filter(customer=big).order_by("id")[1]
+    OrderLine.objects.filter(order=narrow_order, line_number__gt=1).delete()
+    InvoiceLine.objects.filter(invoice=narrow_invoice, line_number__gt=1).delete()
+    return order, narrow_order, invoice, narrow_invoice
+
+
+baselines.RAW_QUERIES.update({
+    "orders": "SELECT number, po_number, status, created_at, net_total FROM orders_order WHERE customer_id = %(customer_id)s "
+              "ORDER BY is_open DESC, created_at DESC, id DESC LIMIT 25 OFFSET %(offset)s",
+    "invoices": "SELECT number, po_number, status, issue_date, due_date, total FROM billing_invoice "
+                "WHERE customer_id = %(customer_id)s ORDER BY issue_date DESC, id DESC LIMIT 25 OFFSET %(offset)s",
+    "order_detail": "SELECT o.number, l.line_number, l.description, l.quantity, l.unit_price, l.net_amount "
+                    "FROM orders_order o JOIN orders_orderline l ON l.order_id = o.id WHERE o.number = %(key)s",
+    "invoice_detail": "SELECT i.number, l.line_number, l.description, l.quantity, l.unit_price, l.net_amount "
+                      "FROM billing_invoice i JOIN billing_invoiceline l ON l.invoice_id = i.id WHERE i.number = %(key)s",
+    "serial": "SELECT r.machine_type, r.serial_number, r.status, s.name FROM inventory_inventoryrecord r "
+              "JOIN core_site s ON s.id = r.site_id WHERE r.customer_id = %(customer_id)s AND r.serial_number = %(key)s",
+})
+
+
+def main():
+    ensure_data()
+    big = Customer.objects.get(number="C-BIG")
+    small = Customer.objects.get(number="C-SMALL")
+    big_client, small_client = client_for(big), client_for(small)
+    wide, narrow, wide_invoice, narrow_invoice = wide_order(big)
+    from inventory.models import InventoryRecord
+
+    record = InventoryRecord.objects.filter(serial_number__startswith="SN").order_by("id")[5000]
+    serial_client = client_for(record.customer)
+
+    figures = []
+
+    def run(name, client, url, baseline=None):
+        figure = measure(name, get(client, url), runs=RUNS)
+        figures.append((figure, baseline))
+        return figure
+
+    h = run("H: signed-in bare response", big_client, "/bench/h/")
+    r_orders = run("R: 25 orders, raw SQL", big_client, f"/bench/r/orders/?customer_id={big.id}")
+    r_invoices = run("R: 25 invoices, raw SQL", big_client, f"/bench/r/invoices/?customer_id={big.id}")
+    r_order_detail = run("R: order with 200 lines", big_client, f"/bench/r/order_detail/?key={wide.number}")
+    r_invoice_detail = run("R: invoice with 200 lines", big_client, f"/bench/r/invoice_detail/?key={wide_invoice.number}")
+    r_serial = run("R: serial lookup", serial_client, f"/bench/r/serial/?customer_id={record.customer_id}&key={record.serial_number}")
+
+    first = run("order list, 20,000 orders, page 1", big_client, "/en/orders/", r_orders)
+    run("order list, 10 orders, page 1", small_client, "/en/orders/", r_orders)
+    run("order list, row 10,000 (page 401)", big_client, "/en/orders/?page=401", first)
+    first_inv = run("invoice list, 20,000 invoices, page 1", big_client, "/en/invoices/", r_invoices)
+    run("invoice list, 10 invoices, page 1", small_client, "/en/invoices/", r_invoices)
+    run("invoice list, row 10,000 (page 401)", big_client, "/en/invoices/?page=401", first_inv)
+    run("order detail, 200 lines", big_client, f"/en/orders/{wide.number}/", r_order_detail)
+    run("order detail, 1 line", big_client, f"/en/orders/{narrow.number}/", r_order_detail)
+    run("invoice detail, 200 lines", big_client, f"/en/invoices/{wide_invoice.number}/", r_invoice_detail)
+    run("invoice detail, 1 line", big_client, f"/en/invoices/{narrow_invoice.number}/", r_invoice_detail)
+    run("serial lookup, exact", serial_client, f"/en/installed-base/lookup/?q={record.serial_number}", r_serial)
+
+    pdf_lines = pdf_figures(big_client, wide_invoice, r_invoice_detail)
+
+    rows = [("path", "p50 ms", "p90 ms", "queries", "SQL ms", "× H", "× baseline", "status")]
+    for figure, baseline in figures:
+        rows.append((figure.name, f"{figure.p50:.2f}", f"{figure.p90:.2f}", figure.queries, f"{figure.sql_ms:.2f}",
+                     f"{figure.p50 / h.p50:.2f}", f"{figure.p50 / baseline.p50:.2f}" if baseline else "",
+                     figure.status))
+    report = [f"# CSOL benchmark {date.today().isoformat()} on {platform.node()} ({os.cpu_count()} cores, "
+              f"{connection.vendor}, {RUNS} runs after 5 warm-ups)", "", table(rows), "", *pdf_lines, "",
+              "## Query plans", *plans(big, record)]
+    text = "\n".join(report)
+    print(text)
+    out = ROOT / "bench" / "results" / f"{date.today().isoformat()}-{platform.node()}-{connection.vendor}.md"
+    out.write_text(text + "\n")
+    print(f"\nwritten to {out.relative_to(ROOT)}")
+
+
+def pdf_figures(client, invoice, baseline):
+    """Download of a stored PDF; first render against a bare WeasyPrint render of the same HTML."""
+    from billing.models import Invoice
+    from billing.services.documents import invoice_document_context, invoice_pdf_bytes, invoice_pdf_store
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    invoice = Invoice.objects.get(pk=invoice.pk)
+    lines = ["## Invoice PDF"]
+    started = time.perf_counter()
+    invoice_pdf_store(invoice=invoice)
+    first_render = time.perf_counter() - started
+    html = render_to_string("billing/pdf/invoice.html", invoice_document_context(invoice))
+    started = time.perf_counter()
+    HTML(string=html).write_pdf()
+    bare = time.perf_counter() - started
+    started = time.perf_counter()
+    invoice_pdf_bytes(invoice)
+    rerender = time.perf_counter() - started
+    download = measure("invoice PDF download (stored)", get(client, f"/en/invoices/{invoice.number}/pdf/"), runs=RUNS)
+    lines += [
+        f"- first render and store: {first_render * 1000:.0f} ms; bare WeasyPrint render of the same HTML: "
+        f"{bare * 1000:.0f} ms (ratio {first_render / bare:.2f}); re-render {rerender * 1000:.0f} ms",
+        f"- download of the stored PDF: p50 {download.p50:.2f} ms, p90 {download.p90:.2f} ms, {download.queries} queries "
+        f"(× R invoice detail {download.p50 / baseline.p50:.2f}), status {download.status}",
+    ]
+    return lines
+
+
+def plans(big, record):
+    from contracts.selectors import contracts_due_for_reminder
+    from orders.models import Order
+
+    today = timezone.localdate()
+    sections = []
+    for title, sql, params in [
+        ("order list page 1", baselines.RAW_QUERIES["orders"], {"customer_id": big.id, "offset": 0}),
+        ("order list row 10,000", baselines.RAW_QUERIES["orders"], {"customer_id": big.id, "offset": 10000}),
+        ("invoice list page 1", baselines.RAW_QUERIES["invoices"], {"customer_id": big.id, "offset": 0}),
+        ("serial lookup", baselines.RAW_QUERIES["serial"], {"customer_id": record.customer_id, "key": record.serial_number}),
+    ]:
+        sections += [f"### {title}", "```", explain(sql, params), "```"]
+    for title, queryset in [
+        ("renewal reminders due (contracts)", contracts_due_for_reminder(today=today)),
+        ("open orders of C-BIG", Order.objects.filter(customer=big, is_open=True).order_by("-created_at")[:25]),
+    ]:
+        sql, params = queryset.query.sql_with_params()
+        with connection.cursor() as cursor:
+            prefix = "EXPLAIN (ANALYZE, BUFFERS) " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
+            cursor.execute(prefix + sql, params)
+            plan = "\n".join(" ".join(str(c) for c in row) for row in cursor.fetchall())
+        sections += [f"### {title}", "```", plan, "```"]
+    try:
+        from collections_ar.selectors import dunning_candidates  # noqa: F401 - optional until receivables names it
+    except ImportError:
+        pass
+    return sections
+
+
+if __name__ == "__main__":
+    main()
