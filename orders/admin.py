@@ -25,6 +25,7 @@ from orders.models import (
     WindowSide,
     WindowStatus,
 )
+from orders.timezones import as_site_time
 
 EDITABLE_LINES = frozenset({OrderStatus.RECEIVED, OrderStatus.VALIDATED})
 
@@ -455,10 +456,19 @@ class DeliveryWindowForm(forms.ModelForm):
             "special_instructions",
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("starts_at", "ends_at"):
+            self.fields[name].help_text = _("Local time of the ship-to site.")
+
     def clean(self):
         data = super().clean()
-        if data.get("order") and data.get("starts_at") and data.get("ends_at"):
-            services.window_check(data["order"], data["starts_at"], data["ends_at"])
+        order = data.get("order")
+        if order and data.get("starts_at") and data.get("ends_at"):
+            # Agents type the site's wall-clock time, whatever the server's zone.
+            data["starts_at"] = as_site_time(data["starts_at"], order.ship_to)
+            data["ends_at"] = as_site_time(data["ends_at"], order.ship_to)
+            services.window_check(order, data["starts_at"], data["ends_at"])
         return data
 
 

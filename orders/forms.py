@@ -222,9 +222,10 @@ class WindowCounterForm(SiteReadinessForm):
             self.add_error("end", _("The window must end after it starts."))
         return data
 
-    def window(self) -> tuple[datetime, datetime]:
+    def window(self, tz) -> tuple[datetime, datetime]:
+        """The window as aware datetimes, read in the ship-to site's time zone `tz`."""
         day = self.cleaned_data["day"]
         return (
-            timezone.make_aware(datetime.combine(day, self.cleaned_data["start"])),
-            timezone.make_aware(datetime.combine(day, self.cleaned_data["end"])),
+            timezone.make_aware(datetime.combine(day, self.cleaned_data["start"]), tz),
+            timezone.make_aware(datetime.combine(day, self.cleaned_data["end"]), tz),
         )

@@ -6,6 +6,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from csol.core.tenancy import CustomerOwnedQuerySet
 
@@ -72,16 +73,16 @@ class Product(models.Model):
 
 
 class OrderStatus(models.TextChoices):
-    RECEIVED = "received", _("Received")
-    VALIDATED = "validated", _("Validated")
-    SCHEDULED = "scheduled", _("Scheduled")
-    PARTLY_SHIPPED = "partly_shipped", _("Partly shipped")
-    SHIPPED = "shipped", _("Shipped")
-    DELIVERED = "delivered", _("Delivered")
-    INSTALLED = "installed", _("Installed")
-    COMPLETED = "completed", _("Completed")
-    ON_HOLD = "on_hold", _("On hold")
-    CANCELLED = "cancelled", _("Cancelled")
+    RECEIVED = "received", pgettext_lazy("order status", "Received")
+    VALIDATED = "validated", pgettext_lazy("order status", "Validated")
+    SCHEDULED = "scheduled", pgettext_lazy("order status", "Scheduled")
+    PARTLY_SHIPPED = "partly_shipped", pgettext_lazy("order status", "Partly shipped")
+    SHIPPED = "shipped", pgettext_lazy("order status", "Shipped")
+    DELIVERED = "delivered", pgettext_lazy("order status", "Delivered")
+    INSTALLED = "installed", pgettext_lazy("order status", "Installed")
+    COMPLETED = "completed", pgettext_lazy("order status", "Completed")
+    ON_HOLD = "on_hold", pgettext_lazy("order status", "On hold")
+    CANCELLED = "cancelled", pgettext_lazy("order status", "Cancelled")
 
 
 # Orders the customer is still waiting for; the list shows them first by default.
@@ -300,9 +301,9 @@ class OrderEmail(models.Model):
 
 
 class ShipmentStatus(models.TextChoices):
-    PLANNED = "planned", _("Planned")
-    SHIPPED = "shipped", _("Shipped")
-    DELIVERED = "delivered", _("Delivered")
+    PLANNED = "planned", pgettext_lazy("shipment status", "Planned")
+    SHIPPED = "shipped", pgettext_lazy("shipment status", "Shipped")
+    DELIVERED = "delivered", pgettext_lazy("shipment status", "Delivered")
 
 
 class ShipmentQuerySet(CustomerOwnedQuerySet):
@@ -378,10 +379,10 @@ class ShipmentLine(models.Model):
 
 
 class WindowStatus(models.TextChoices):
-    PROPOSED = "proposed", _("Awaiting answer")
-    ACCEPTED = "accepted", _("Accepted")
-    COUNTERED = "countered", _("Counter-proposed")
-    SUPERSEDED = "superseded", _("Replaced")
+    PROPOSED = "proposed", pgettext_lazy("delivery window status", "Awaiting answer")
+    ACCEPTED = "accepted", pgettext_lazy("delivery window status", "Accepted")
+    COUNTERED = "countered", pgettext_lazy("delivery window status", "Counter-proposed")
+    SUPERSEDED = "superseded", pgettext_lazy("delivery window status", "Replaced")
 
 
 class WindowSide(models.TextChoices):

@@ -4,12 +4,13 @@ from celery import shared_task
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from csol.core.emails import send_templated_email
 from csol.core.models import Role
 from csol.core.selectors import customer_contacts
 from orders.models import OrderEmail, OrderEvent, OrderEventKind, WindowSide
+from orders.timezones import site_timezone
 
 # Event → email template under orders/emails/.
 TEMPLATES = {
@@ -83,7 +84,8 @@ def order_event_notify(event_id: int) -> int:
         "url": _order_url(order, language),
     }
     recipients = order_recipients(order)
-    if event.kind in (OrderEventKind.WINDOW_COUNTERED, OrderEventKind.WINDOW_ACCEPTED):
+    by_customer = event.actor is not None and not event.actor.is_staff
+    if event.kind in (OrderEventKind.WINDOW_COUNTERED, OrderEventKind.WINDOW_ACCEPTED) and by_customer:
         # The customer answered: the CSO desk must know too.
         recipients.append(settings.CSOL_SUPPLIER["email"])
     sent = 0
@@ -93,9 +95,14 @@ def order_event_notify(event_id: int) -> int:
             # row and skips; a failed send rolls the row back so a retry sends it.
             with transaction.atomic():
                 OrderEmail.objects.create(event=event, recipient=recipient, language=language)
-                send_templated_email(
-                    to=[recipient], template=f"orders/emails/{template}", language=language, context=context
-                )
+                # Window times read in the ship-to site's local time.
+                with timezone.override(site_timezone(order.ship_to)):
+                    send_templated_email(
+                        to=[recipient],
+                        template=f"orders/emails/{template}",
+                        language=language,
+                        context=context,
+                    )
         except IntegrityError:
             continue
         sent += 1

@@ -29,6 +29,7 @@ from orders.selectors import (
     order_page,
 )
 from orders.services import LineRequest, delivery_window_accept, delivery_window_counter, order_create
+from orders.timezones import site_timezone
 
 PER_PAGE = 25
 
@@ -159,6 +160,7 @@ def order_detail_view(request, number):
             "can_answer": can_answer,
             "accept_form": SiteReadinessForm(initial=_readiness_initial(window)) if can_answer else None,
             "show_customer": viewer.active_customer_id is None,
+            "site_tz": site_timezone(order.ship_to),
         },
     )
 
@@ -217,7 +219,7 @@ def window_counter(request, number, pk):
     if request.method == "POST":
         form = WindowCounterForm(request.POST)
         if form.is_valid():
-            starts_at, ends_at = form.window()
+            starts_at, ends_at = form.window(site_timezone(order.ship_to))
             try:
                 delivery_window_counter(
                     window=window,
@@ -233,10 +235,14 @@ def window_counter(request, number, pk):
                 return redirect(order)
     else:
         initial = _readiness_initial(window)
-        local = timezone.localtime(window.starts_at)
-        initial.update(day=local.date(), start=local.time(), end=timezone.localtime(window.ends_at).time())
+        tz = site_timezone(order.ship_to)
+        local = timezone.localtime(window.starts_at, tz)
+        initial.update(
+            day=local.date(), start=local.time(), end=timezone.localtime(window.ends_at, tz).time()
+        )
         form = WindowCounterForm(initial=initial)
-    return render(request, "orders/window_counter.html", {"order": order, "window": window, "form": form})
+    context = {"order": order, "window": window, "form": form, "site_tz": site_timezone(order.ship_to)}
+    return render(request, "orders/window_counter.html", context)
 
 
 @login_required

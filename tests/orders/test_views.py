@@ -384,3 +384,27 @@ def test_list_and_detail_query_counts_do_not_grow(customer_client, customer, age
         make_order(customer, product=product)
     assert _count_queries(customer_client, "/en/orders/") == list_small
     assert _count_queries(customer_client, detail_url(big)) == detail_small
+
+
+def test_counter_proposal_is_read_in_the_sites_time_zone(agent):
+    # A Vancouver site: 13:00 typed by the customer is 13:00 Pacific, not the server's Eastern time.
+    from zoneinfo import ZoneInfo
+
+    from tests.factories import CustomerFactory, SiteFactory
+
+    customer = CustomerFactory(province="BC")
+    SiteFactory(customer=customer, province="BC", city="Vancouver", postal_code="V6E 3P3")
+    buyer = member(customer, Role.BUYER)
+    order = advance(make_order(customer, actor=agent), S.SCHEDULED, actor=agent)
+    window = services.delivery_window_propose(
+        order=order, starts_at=tomorrow_at(12), ends_at=tomorrow_at(15), actor=agent
+    )
+    client = signed_in(buyer)
+    page = client.get(detail_url(order)).content.decode()
+    assert "09:00 – 12:00" in page  # noon Eastern shown as 9:00 at the site
+    day = timezone.localdate() + timedelta(days=3)
+    url = reverse("orders:window_counter", kwargs={"number": order.number, "pk": window.pk})
+    client.post(url, {"day": day.isoformat(), "start": "13:00", "end": "16:00"})
+    counter = order.delivery_windows.get(status=WindowStatus.PROPOSED)
+    local = counter.starts_at.astimezone(ZoneInfo("America/Vancouver"))
+    assert (local.date(), local.hour) == (day, 13)

@@ -178,3 +178,30 @@ def test_with_a_live_redis_the_swept_job_reaches_the_broker_exactly_once(
             finally:
                 simple.close()
     assert RUNS == [(99, "")]
+
+
+def test_a_customer_action_while_redis_is_down_loses_nothing(
+    dead_broker, customer_client, customer_user, django_capture_on_commit_callbacks, mailoutbox
+):
+    """End to end: a customer submits a service request while the broker is down."""
+    from csol.servicedesk.models import ServiceRequest
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = customer_client.post(
+            "/en/service/new/general/", {"subject": "Printer offline", "description": "Since this morning."}
+        )
+    # The customer's request succeeded and is saved; its acknowledgement waits in the outbox.
+    assert response.status_code == 302
+    service_request = ServiceRequest.objects.get(subject="Printer offline")
+    job = OutboxJob.objects.get(task_name="csol.servicedesk.tasks.send_acknowledgement")
+    assert (job.state, job.args) == (OutboxState.PENDING, [service_request.pk])
+    assert mailoutbox == []
+
+    # Redis is back: the beat's sweeps send it, and the acknowledgement goes out exactly once.
+    _age(job)
+    with celery_broker("memory://", eager=True):
+        outbox_sweep.apply()
+        outbox_sweep.apply()
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == [customer_user.email]
+    assert service_request.reference in mailoutbox[0].subject + mailoutbox[0].body
