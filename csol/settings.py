@@ -269,6 +269,9 @@ CSOL_DESKS = {
     "service": ["servicedesk"],
 }
 
+# The portal's public address, for links in emails sent by background jobs (no request to build from).
+CSOL_PORTAL_URL = env("CSOL_PORTAL_URL", default="http://127.0.0.1:8000")
+
 # The supplier's identity printed on invoices and statements.
 CSOL_SUPPLIER = {
     "name": "CSO Canada",

@@ -23,7 +23,7 @@ from inventory.models import (
     RecordEvent,
     RecordStatus,
 )
-from inventory.selectors import _search_conditions, coverage_of, normalise_query, with_coverage
+from inventory.selectors import coverage_of, normalise_query, search_conditions, with_coverage
 from inventory.services import (
     EDITABLE_FIELDS,
     _event,
@@ -43,7 +43,7 @@ class RecordEventInline(admin.TabularInline):
     model = RecordEvent
     extra = 0
     can_delete = False
-    fields = ["at", "kind", "from_value", "to_value", "actor", "note", "change_request"]
+    fields = ["at", "kind", "from_display", "to_display", "actor", "note", "change_request"]
     readonly_fields = fields
     ordering = ["-at", "-id"]
 
@@ -148,8 +148,7 @@ class InventoryRecordAdmin(admin.ModelAdmin):
         term = normalise_query(search_term)
         if not term:
             return queryset, False
-        conditions, _ranks = _search_conditions(term)
-        return queryset.filter(conditions | Q(customer__number=term)), False
+        return queryset.filter(search_conditions(term) | Q(customer__number=term)), False
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -270,7 +269,7 @@ class InventoryRecordAdmin(admin.ModelAdmin):
 
 @admin.register(RecordEvent)
 class RecordEventAdmin(admin.ModelAdmin):
-    list_display = ["at", "record", "kind", "from_value", "to_value", "actor"]
+    list_display = ["at", "record", "kind", "from_display", "to_display", "actor"]
     list_filter = ["kind"]
     search_fields = ["record__serial_number", "from_value", "to_value", "note"]
     list_select_related = ["record", "actor"]

@@ -103,12 +103,15 @@ def seed_inventory(*, stdout=None):
 def _seed_change_request(today):
     """Northwind's administrator has reported a move that agents have not decided yet."""
     requester = User.objects.filter(email="alex.chen@northwind.example").first()
+    if requester is None or ChangeRequest.objects.filter(requested_by=requester).exists():
+        return
     record = (
         InventoryRecord.objects.filter(customer__number="C-100002", status=RecordStatus.INSTALLED)
+        .exclude(serial_number="")
         .order_by("serial_number")
         .first()
     )
-    if requester is None or record is None or ChangeRequest.objects.filter(record=record).exists():
+    if record is None:
         return
     target = Site.objects.filter(customer_id=record.customer_id).exclude(pk=record.site_id).first()
     if target is None:

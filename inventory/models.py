@@ -5,14 +5,16 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from csol.core.tenancy import CustomerOwnedQuerySet
 
 
 class RecordStatus(models.TextChoices):
-    INSTALLED = "installed", _("Installed")
-    MOVED = "moved", _("Moved")
-    DECOMMISSIONED = "decommissioned", _("Decommissioned")
+    # A context, because "Installed" is also an order status, whose French agrees with "commande".
+    INSTALLED = "installed", pgettext_lazy("installed-base status", "Installed")
+    MOVED = "moved", pgettext_lazy("installed-base status", "Moved")
+    DECOMMISSIONED = "decommissioned", pgettext_lazy("installed-base status", "Decommissioned")
 
 
 # Allowed status moves. A move to another site is "moved" (also from "moved": a second move); a
@@ -103,8 +105,16 @@ class InventoryRecord(models.Model):
             ),
             models.Index(fields=["customer", "machine_type", "model"], name="inventory_cust_type_idx"),
             models.Index(fields=["machine_type", "model"], name="inventory_type_model_idx"),
-            # The portal list: by site, filtered by status.
-            models.Index(fields=["customer", "site", "status"], name="inventory_cust_site_idx"),
+            # Machine type prefixes ("90" while typing 9080) across customers.
+            models.Index(
+                fields=["machine_type"], name="inventory_type_prefix_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            # The portal list's order (by site, then type, model and serial number): the first page is
+            # read from this index, without sorting every record of the customer.
+            models.Index(
+                fields=["customer", "site", "machine_type", "model", "serial_number", "id"],
+                name="inventory_list_order_idx",
+            ),
             models.Index(fields=["customer", "status", "warranty_end"], name="inventory_cust_status_idx"),
             models.Index(fields=["customer", "product"], name="inventory_cust_product_idx"),
         ]
@@ -176,6 +186,23 @@ class RecordEvent(models.Model):
 
     def __str__(self):
         return f"{self.record} {self.get_kind_display()} {self.at:%Y-%m-%d}"
+
+    def _display(self, value: str) -> str:
+        if self.kind == EventKind.STATUS and value in RecordStatus.values:
+            return RecordStatus(value).label
+        return value
+
+    @property
+    def from_display(self) -> str:
+        """The earlier value as shown to people (status codes in the active language)."""
+        return self._display(self.from_value)
+
+    @property
+    def to_display(self) -> str:
+        return self._display(self.to_value)
+
+    from_display.fget.short_description = _("from")
+    to_display.fget.short_description = _("to")
 
 
 class ChangeKind(models.TextChoices):

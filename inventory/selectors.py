@@ -7,9 +7,8 @@ from datetime import date, timedelta
 from django.db.models import (
     Case,
     CharField,
-    Count,
     DateField,
-    F,
+    Exists,
     IntegerField,
     OuterRef,
     Q,
@@ -24,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from contracts.models import Contract, ContractKind, ContractStatus
 from csol.core.models import Site
-from inventory.models import ChangeRequest, ChangeStatus, InventoryRecord, RecordEvent
+from inventory.models import ChangeRequest, ChangeStatus, InventoryRecord, RecordEvent, RecordStatus
 from orders.models import Product
 
 # A contract covers its records while it is in force: active, or active and close to its end.
@@ -73,65 +72,64 @@ class Coverage:
 
 
 def _covering_contracts(today: date) -> QuerySet:
+    """Contracts in force today covering the outer record (contract ending today still covers)."""
     return Contract.objects.filter(
         covered_records=OuterRef("pk"),
         status__in=COVERING_STATUSES,
         start_date__lte=today,
         end_date__gte=today,
-    ).order_by("-end_date", "number")
+    )
 
 
 def with_coverage(queryset: QuerySet, *, today: date | None = None) -> QuerySet:
-    """Annotate records with today's coverage; the one place coverage is computed (read by coverage_of)."""
+    """Annotate each record with the contract in force that ends last (read by coverage_of)."""
     today = today or timezone.localdate()
-    contracts = _covering_contracts(today)
+    contracts = _covering_contracts(today).order_by("-end_date", "number")
     return queryset.annotate(
-        # The last day of the warranty is still covered.
-        coverage_warranty_end=Case(
-            When(warranty_end__gte=today, then=F("warranty_end")), default=None, output_field=DateField()
-        ),
         coverage_contract_end=Subquery(contracts.values("end_date")[:1], output_field=DateField()),
         coverage_contract_number=Subquery(contracts.values("number")[:1], output_field=CharField()),
-    ).annotate(
-        coverage_until=Case(
-            When(coverage_contract_end__isnull=True, then=F("coverage_warranty_end")),
-            When(coverage_warranty_end__isnull=True, then=F("coverage_contract_end")),
-            When(coverage_contract_end__gt=F("coverage_warranty_end"), then=F("coverage_contract_end")),
-            default=F("coverage_warranty_end"),
-            output_field=DateField(),
-        )
     )
 
 
 def coverage_of(record: InventoryRecord, *, today: date | None = None) -> Coverage:
-    """The Coverage of a record read through with_coverage()."""
+    """Today's coverage of a record read through with_coverage(): warranty or contract, the longer."""
     today = today or timezone.localdate()
-    until = record.coverage_until
-    if until is None:
-        return Coverage(kind=CoverageKind.NONE)
-    expiring = until <= today + timedelta(days=EXPIRING_WITHIN_DAYS)
-    if (
-        record.coverage_contract_end is not None
-        and record.coverage_contract_end == until
-        and (
-            record.coverage_warranty_end is None
-            or record.coverage_contract_end > record.coverage_warranty_end
+    # The last day of the warranty is still covered.
+    warranty_end = record.warranty_end if record.warranty_end and record.warranty_end >= today else None
+    contract_end = record.coverage_contract_end
+    horizon = today + timedelta(days=EXPIRING_WITHIN_DAYS)
+    if contract_end is not None and (warranty_end is None or contract_end > warranty_end):
+        return Coverage(
+            CoverageKind.CONTRACT, contract_end, record.coverage_contract_number, contract_end <= horizon
         )
-    ):
-        return Coverage(CoverageKind.CONTRACT, until, record.coverage_contract_number, expiring)
-    return Coverage(CoverageKind.WARRANTY, until, "", expiring)
+    if warranty_end is not None:
+        return Coverage(CoverageKind.WARRANTY, warranty_end, "", warranty_end <= horizon)
+    return Coverage(kind=CoverageKind.NONE)
+
+
+def coverage_q(coverage: str, *, today: date | None = None) -> Q:
+    """The same rule as coverage_of() as a filter: EXISTS clauses the database runs as (anti-)semi-joins."""
+    today = today or timezone.localdate()
+    horizon = today + timedelta(days=EXPIRING_WITHIN_DAYS)
+    under_warranty = Q(warranty_end__gte=today)
+    under_contract = Exists(_covering_contracts(today))
+    covered = under_warranty | under_contract
+    if coverage == CoverageFilter.COVERED:
+        return covered
+    if coverage == CoverageFilter.NOT_COVERED:
+        return ~under_warranty & ~under_contract
+    if coverage == CoverageFilter.EXPIRING:
+        # Covered today, and neither the warranty nor any contract in force lasts beyond the horizon.
+        lasts_beyond = Q(warranty_end__gt=horizon) | Exists(
+            _covering_contracts(today).filter(end_date__gt=horizon)
+        )
+        return covered & ~lasts_beyond
+    return Q()
 
 
 def filter_coverage(queryset: QuerySet, coverage: str, *, today: date | None = None) -> QuerySet:
-    """Keep records by coverage (the queryset must come from with_coverage with the same day)."""
-    today = today or timezone.localdate()
-    if coverage == CoverageFilter.COVERED:
-        return queryset.filter(coverage_until__isnull=False)
-    if coverage == CoverageFilter.EXPIRING:
-        return queryset.filter(coverage_until__lte=today + timedelta(days=EXPIRING_WITHIN_DAYS))
-    if coverage == CoverageFilter.NOT_COVERED:
-        return queryset.filter(coverage_until__isnull=True)
-    return queryset
+    """Keep records by coverage (covered, ending within 90 days, not covered)."""
+    return queryset.filter(coverage_q(coverage, today=today)) if coverage else queryset
 
 
 def record_list(
@@ -145,9 +143,10 @@ def record_list(
         records = records.filter(status=status)
     if product is not None:
         records = records.filter(product=product)
-    records = filter_coverage(with_coverage(records, today=today), coverage, today=today)
+    records = with_coverage(filter_coverage(records, coverage, today=today), today=today)
+    # Ids, not names, for customer and site: this order is an index (inventory_list_order_idx).
     return records.select_related("site", "product", "customer").order_by(
-        "customer__legal_name", "site__name", "machine_type", "model", "serial_number", "pk"
+        "customer_id", "site_id", "machine_type", "model", "serial_number", "id"
     )
 
 
@@ -199,62 +198,93 @@ def normalise_query(query: str) -> str:
     return " ".join((query or "").split()).upper()[:60]
 
 
-def _search_conditions(term: str) -> tuple[Q, list[When]]:
-    """What the term can be (serial, type, type-model, product) and how well each kind matches."""
+def _exact_conditions(term: str) -> tuple[Q, list[When]]:
+    """Exact keys: a serial number, a type and serial, a type-model pair, a machine type (b-tree indexes)."""
     conditions = Q(serial_number=term)
     ranks = [When(serial_number=term, then=Value(0))]
     pair = _TYPE_PAIR.match(term)
     if pair:
         machine_type, rest = pair.groups()
-        # 9080-HEX is a type and model; 9080-78ABC12 a type and serial number.
-        conditions |= Q(machine_type=machine_type, model=rest) | Q(
-            machine_type=machine_type, serial_number=rest
+        # 9080-78ABC12 is a type and serial number; 9080-HEX a type and model.
+        conditions |= Q(machine_type=machine_type, serial_number=rest) | Q(
+            machine_type=machine_type, model=rest
         )
-        ranks.append(
-            When(
-                Q(machine_type=machine_type, model=rest) | Q(machine_type=machine_type, serial_number=rest),
-                then=Value(0),
-            )
-        )
-        conditions |= Q(machine_type=machine_type, model__startswith=rest)
-        ranks.append(When(machine_type=machine_type, model__startswith=rest, then=Value(2)))
-        conditions |= Q(machine_type=machine_type, serial_number__startswith=rest)
-        ranks.append(When(machine_type=machine_type, serial_number__startswith=rest, then=Value(2)))
+        ranks.append(When(machine_type=machine_type, serial_number=rest, then=Value(0)))
+        ranks.append(When(machine_type=machine_type, model=rest, then=Value(1)))
     if _TOKEN.match(term) and len(term) <= 8:
         conditions |= Q(machine_type=term)
         ranks.append(When(machine_type=term, then=Value(1)))
-    if len(term) >= MIN_PARTIAL_LENGTH:
-        conditions |= Q(serial_number__contains=term)
-        ranks.append(When(serial_number__startswith=term, then=Value(2)))
-        ranks.append(When(serial_number__contains=term, then=Value(3)))
-        if len(term) <= 8:
-            conditions |= Q(machine_type__startswith=term)
-            ranks.append(When(machine_type__startswith=term, then=Value(3)))
-        # Products are a small catalogue: read the matching ids first, then one index on records.
-        product_ids = list(
-            Product.objects.filter(
-                Q(name_fr__icontains=term) | Q(name_en__icontains=term) | Q(sku__istartswith=term)
-            ).values_list("id", flat=True)[:200]
-        )
-        if product_ids:
-            conditions |= Q(product_id__in=product_ids)
-            ranks.append(When(product_id__in=product_ids, then=Value(4)))
     return conditions, ranks
 
 
-def record_search(*, viewer, query: str, limit: int = SEARCH_LIMIT, today: date | None = None) -> list:
-    """Records matching a serial number, machine type, type-model pair or product name (best first)."""
+def _partial_conditions(term: str) -> tuple[Q | None, list[When]]:
+    """Partial keys: serial numbers containing the term, type or model prefixes, product names."""
+    conditions, ranks = None, []
+
+    def add(condition: Q, rank: int):
+        nonlocal conditions
+        conditions = condition if conditions is None else conditions | condition
+        ranks.append(When(condition, then=Value(rank)))
+
+    pair = _TYPE_PAIR.match(term)
+    if pair:
+        machine_type, rest = pair.groups()
+        add(Q(machine_type=machine_type, model__startswith=rest), 2)
+        add(Q(machine_type=machine_type, serial_number__startswith=rest), 2)
+    if len(term) < MIN_PARTIAL_LENGTH:
+        return conditions, ranks
+    # The rank of a prefix is tested before the rank of a match anywhere (When order matters).
+    ranks.append(When(serial_number__startswith=term, then=Value(2)))
+    add(Q(serial_number__contains=term), 3)  # a trigram index on PostgreSQL
+    if len(term) <= 8:
+        add(Q(machine_type__startswith=term), 3)
+    # Products are a small catalogue: read the matching ids first, then one index on records.
+    product_ids = list(
+        Product.objects.filter(
+            Q(name_fr__icontains=term) | Q(name_en__icontains=term) | Q(sku__istartswith=term)
+        ).values_list("id", flat=True)[:200]
+    )
+    if product_ids:
+        add(Q(product_id__in=product_ids), 4)
+    return conditions, ranks
+
+
+def search_conditions(term: str) -> Q:
+    """Every record the (normalised) term can designate, exactly or partly (the admin's search)."""
+    exact, _ranks = _exact_conditions(term)
+    partial, _ranks = _partial_conditions(term)
+    return exact if partial is None else exact | partial
+
+
+def search_querysets(*, viewer, query: str, today: date | None = None):
+    """The lookup's queries in the order they are tried: exact keys, then partial ones."""
     term = normalise_query(query)
     if not term:
-        return []
-    conditions, ranks = _search_conditions(term)
-    records = (
-        with_coverage(InventoryRecord.objects.visible_to(viewer).filter(conditions), today=today)
-        .annotate(match_rank=Case(*ranks, default=Value(5), output_field=IntegerField()))
-        .select_related("site", "product", "customer")
-        .order_by("match_rank", "machine_type", "model", "serial_number", "pk")
-    )
-    return list(records[:limit])
+        return
+    visible = InventoryRecord.objects.visible_to(viewer)
+    for phase in (_exact_conditions, _partial_conditions):
+        conditions, ranks = phase(term)
+        if conditions is None:
+            continue
+        yield (
+            with_coverage(visible.filter(conditions), today=today)
+            .annotate(match_rank=Case(*ranks, default=Value(5), output_field=IntegerField()))
+            .select_related("site", "product", "customer")
+            .order_by("match_rank", "machine_type", "model", "serial_number", "pk")
+        )
+
+
+def record_search(*, viewer, query: str, limit: int = SEARCH_LIMIT, today: date | None = None) -> list:
+    """Records matching a serial number, machine type, type-model pair or product name (best first).
+
+    Exact keys are tried first and, when they match, answer alone: an exact serial lookup reads one
+    b-tree index whatever the size of the base. Partial matches are searched only otherwise.
+    """
+    for records in search_querysets(viewer=viewer, query=query, today=today):
+        found = list(records[:limit])
+        if found:
+            return found
+    return []
 
 
 # --- Dashboard and software -------------------------------------------------------------------------
@@ -262,20 +292,16 @@ def record_search(*, viewer, query: str, limit: int = SEARCH_LIMIT, today: date 
 
 def installed_base_summary(*, viewer, today: date | None = None) -> dict:
     """Counts for the dashboard card: records in service, coverage ending within 90 days, not covered."""
-    today = today or timezone.localdate()
-    in_service = with_coverage(
-        InventoryRecord.objects.visible_to(viewer).exclude(status="decommissioned"), today=today
-    )
-    horizon = today + timedelta(days=EXPIRING_WITHIN_DAYS)
-    counts = in_service.aggregate(
-        records=Count("pk"),
-        expiring=Count("pk", filter=Q(coverage_until__lte=horizon)),
-        not_covered=Count("pk", filter=Q(coverage_until__isnull=True)),
-    )
-    counts["pending_changes"] = (
-        ChangeRequest.objects.visible_to(viewer).filter(status=ChangeStatus.PENDING).count()
-    )
-    return counts
+    in_service = InventoryRecord.objects.visible_to(viewer).exclude(status=RecordStatus.DECOMMISSIONED)
+    # One count per figure: each filter is a semi-join, where one aggregate would run subqueries per row.
+    return {
+        "records": in_service.count(),
+        "expiring": filter_coverage(in_service, CoverageFilter.EXPIRING, today=today).count(),
+        "not_covered": filter_coverage(in_service, CoverageFilter.NOT_COVERED, today=today).count(),
+        "pending_changes": ChangeRequest.objects.visible_to(viewer)
+        .filter(status=ChangeStatus.PENDING)
+        .count(),
+    }
 
 
 def software_entitlements(*, viewer, today: date | None = None) -> QuerySet:

@@ -131,15 +131,16 @@ def record_transition(
                 % {"from": record.get_status_display(), "to": RecordStatus(to).label},
                 code="transition",
             )
-        before = record.get_status_display()
+        before = record.status
         record.status = to
         record.save(update_fields=["status", "updated_at"])
+        # Status codes, not labels: the history is read in both languages (RecordEvent.from_display).
         _event(
             record,
             EventKind.STATUS,
             actor=actor,
             from_value=before,
-            to_value=record.get_status_display(),
+            to_value=to,
             note=note,
             change_request=change_request,
         )
@@ -382,7 +383,7 @@ def record_update(*, record: InventoryRecord, actor, changes: dict, note: str = 
                     % {"from": record.get_status_display(), "to": RecordStatus(status).label},
                     code="transition",
                 )
-            events.append((EventKind.STATUS, record.get_status_display(), RecordStatus(status).label))
+            events.append((EventKind.STATUS, record.status, status))
             record.status = status
             updated.append("status")
         for field in ("quantity", "install_date", "warranty_end"):

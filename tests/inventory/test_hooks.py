@@ -49,3 +49,26 @@ def test_leap_day_delivery_warranty(customer):
     line = OrderLineFactory(order=OrderFactory(customer=customer), delivered_at=datetime.date(2028, 2, 29))
     notify_lines_delivered(line_ids=[line.pk])
     assert InventoryRecord.objects.get(order_line=line).warranty_end == datetime.date(2029, 2, 28)
+
+
+def test_orders_delivery_flow_creates_records_once(customer, agent):
+    # Through the orders services, as in production: a partial delivery, then the rest.
+    from orders import services as order_services
+    from orders.models import OrderStatus
+    from tests.orders.factories import advance, make_order
+
+    order = advance(
+        make_order(customer, actor=agent, lines=2, quantity=2), OrderStatus.VALIDATED, actor=agent
+    )
+    first, second = order.lines.order_by("line_number")
+    shipment = order_services.shipment_create(order=order, lines={first.id: 2, second.id: 1}, actor=agent)
+    order_services.shipment_ship(shipment=shipment, actor=agent)
+    order_services.shipment_deliver(shipment=shipment, actor=agent)
+    assert InventoryRecord.objects.filter(order_line=first).count() == 2
+    assert not InventoryRecord.objects.filter(order_line=second).exists()  # not delivered yet
+
+    rest = order_services.shipment_create(order=order, lines={second.id: 1}, actor=agent)
+    order_services.shipment_ship(shipment=rest, actor=agent)
+    order_services.shipment_deliver(shipment=rest, actor=agent)
+    assert InventoryRecord.objects.filter(order_line__order=order).count() == 4
+    assert set(InventoryRecord.objects.values_list("site_id", flat=True)) == {order.ship_to_id}

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.utils import translation
 
 from contracts.models import ContractStatus
 from csol.core.tenancy import viewer_for
@@ -34,7 +35,10 @@ def test_last_day_of_warranty_is_covered(customer):
     coverage = _coverage(record)
     assert coverage.kind == CoverageKind.WARRANTY
     assert coverage.until == TODAY
-    assert coverage.label == "Under warranty until 2026-11-29"
+    with translation.override("en"):
+        assert coverage.label == "Under warranty until 2026-11-29"
+    with translation.override("fr"):
+        assert coverage.label == "Sous garantie jusqu’au 2026-11-29"
 
 
 def test_day_after_warranty_is_not_covered(customer):
@@ -51,7 +55,8 @@ def test_contract_ending_today_covers(customer):
     assert coverage.kind == CoverageKind.CONTRACT
     assert coverage.until == TODAY
     assert coverage.contract_number == "MC-TODAY"
-    assert coverage.label == "Under maintenance contract MC-TODAY until 2026-11-29"
+    with translation.override("en"):
+        assert coverage.label == "Under maintenance contract MC-TODAY until 2026-11-29"
     assert coverage.expiring
 
 
@@ -129,6 +134,39 @@ def test_list_filters_by_coverage(customer, customer_user):
     assert ids(CoverageFilter.EXPIRING) == {expiring.pk, by_contract.pk}
     assert ids(CoverageFilter.NOT_COVERED) == {uncovered.pk}
     assert ids("") == {covered.pk, expiring.pk, uncovered.pk, by_contract.pk}
+
+
+def test_filters_agree_with_coverage_at_the_edges(customer, customer_user):
+    # Every edge case, filtered in the database and computed in Python, gives the same answer.
+    viewer = viewer_for(customer_user)
+    day = datetime.timedelta(days=1)
+    cases = [
+        RecordFactory(customer=customer, warranty_end=TODAY),
+        RecordFactory(customer=customer, warranty_end=TODAY - day),
+        RecordFactory(customer=customer, warranty_end=TODAY + 90 * day),
+        RecordFactory(customer=customer, warranty_end=TODAY + 91 * day),
+        RecordFactory(customer=customer, warranty_end=None),
+    ]
+    for end, status in [
+        (TODAY, "active"),
+        (TODAY - day, "active"),
+        (TODAY + 200 * day, "expiring"),
+        (TODAY, "draft"),
+    ]:
+        record = RecordFactory(
+            customer=customer, warranty_end=TODAY + 10 * day if end == TODAY + 200 * day else None
+        )
+        record.contracts.add(ContractFactory(customer=customer, end_date=end, status=status))
+        cases.append(record)
+    computed = {r.pk: coverage_of(r, today=TODAY) for r in record_list(viewer=viewer, today=TODAY)}
+    for coverage_filter, rule in [
+        (CoverageFilter.COVERED, lambda c: c.is_covered),
+        (CoverageFilter.EXPIRING, lambda c: c.is_covered and c.expiring),
+        (CoverageFilter.NOT_COVERED, lambda c: not c.is_covered),
+    ]:
+        filtered = {r.pk for r in record_list(viewer=viewer, coverage=coverage_filter, today=TODAY)}
+        assert filtered == {pk for pk, c in computed.items() if rule(c)}, coverage_filter
+    assert len(computed) == len(cases)
 
 
 def test_summary_counts(customer, customer_user):

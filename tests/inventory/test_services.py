@@ -93,7 +93,10 @@ def test_transitions_are_checked(record, agent):
     with pytest.raises(ValidationError):
         record_transition(record=record, to=RecordStatus.MOVED, actor=agent)
     record_transition(record=record, to=RecordStatus.INSTALLED, actor=agent)  # reinstated by an agent
-    assert [e.to_value for e in record.events.order_by("at", "id")] == ["Decommissioned", "Installed"]
+    assert [e.to_display for e in record.events.order_by("at", "id")] == [
+        RecordStatus.DECOMMISSIONED.label,
+        RecordStatus.INSTALLED.label,
+    ]
 
 
 def test_correct_serial_records_old_value(record, agent):
