@@ -49,7 +49,7 @@ def order_recipients(order) -> list[str]:
 
 
 def _order_url(order, language: str) -> str:
-    base = getattr(settings, "CSOL_BASE_URL", "")
+    base = getattr(settings, "CSOL_PORTAL_URL", "")
     if not base:
         return ""
     with translation.override(language):

@@ -14,7 +14,7 @@ from csol.servicedesk.models import EmailKind, Message, RequestEvent, SentEmail,
 def _portal_url(service_request, language: str) -> str:
     with translation.override(language):
         path = reverse("servicedesk:detail", kwargs={"reference": service_request.reference})
-    return settings.CSOL_BASE_URL.rstrip("/") + path if getattr(settings, "CSOL_BASE_URL", "") else path
+    return settings.CSOL_PORTAL_URL.rstrip("/") + path if getattr(settings, "CSOL_PORTAL_URL", "") else path
 
 
 def _send_once(*, service_request, kind: str, key: str, recipient, template: str, context: dict) -> bool:
