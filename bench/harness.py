@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 
 @dataclass
@@ -79,10 +80,19 @@ def explain(sql: str, params=None) -> str:
     """EXPLAIN (ANALYZE) on PostgreSQL, EXPLAIN QUERY PLAN on SQLite."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params or {})
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
         else:
-            cursor.execute("EXPLAIN QUERY PLAN " + sql, params or {})
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
         return "\n".join(" ".join(str(c) for c in row) for row in cursor.fetchall())
+
+
+def slowest_select(call) -> tuple[str, str]:
+    """The slowest SELECT a request runs, as executed, and its plan: the page's own query shape."""
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    selects = [q for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    slowest = max(selects, key=lambda q: float(q["time"]))
+    return slowest["sql"], explain(slowest["sql"])
 
 
 def table(rows: list[tuple]) -> str:

@@ -9,8 +9,10 @@ bare response) and R (the same rows from one raw SQL query, minimal template), f
 EXPLAIN of each list, lookup and job query. The figures go to bench/results/<date>-<host>.md.
 """
 
+import html
 import os
 import platform
+import re
 import shlex
 import sys
 import time
@@ -28,10 +30,9 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
-from bench import baselines  # noqa: E402
-from bench.harness import explain, get, measure, table  # noqa: E402
+from bench import baselines, jobs  # noqa: E402
+from bench.harness import get, measure, slowest_select, table  # noqa: E402
 from csol.core.models import Customer, User  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "50"))
@@ -41,6 +42,21 @@ def client_for(customer: Customer) -> Client:
     client = Client()
     client.force_login(User.objects.get(email=f"user{customer.id}@scale.example"))
     return client
+
+
+# The list's "Next" link: marked rel="next", or an anchor reading "Next".
+NEXT_LINK = re.compile(r'href="([^"]*)"(?:[^>]*rel="next"|[^>]*>\s*Next\s*</a>)')
+
+
+def page_reached_by_next(client: Client, url: str, page: int) -> str:
+    """The URL of page `page` as a user reaches it: following the list's "Next" link from page 1."""
+    path = url.split("?")[0]
+    for _ in range(page - 1):
+        found = NEXT_LINK.search(client.get(url).content.decode())
+        if found is None:
+            raise RuntimeError(f"no next link on {url}")
+        url = path + html.unescape(found.group(1))
+    return url
 
 
 def ensure_data():
@@ -60,14 +76,36 @@ def wide_order(big: Customer):
     have = order.lines.count()
     template = order.lines.first()
     OrderLine.objects.bulk_create(
-        [OrderLine(order=order, line_number=n, product_id=template.product_id, description=f"Line {n}", quantity=1,
-                   unit_price=template.unit_price, net_amount=template.unit_price) for n in range(have + 1, 201)])
+        [
+            OrderLine(
+                order=order,
+                line_number=n,
+                product_id=template.product_id,
+                description=f"Line {n}",
+                quantity=1,
+                unit_price=template.unit_price,
+                net_amount=template.unit_price,
+            )
+            for n in range(have + 1, 201)
+        ]
+    )
     invoice = Invoice.objects.filter(customer=big).order_by("id").first()
     line = invoice.lines.first()
     have = invoice.lines.count()
     InvoiceLine.objects.bulk_create(
-        [InvoiceLine(invoice=invoice, line_number=n, description=f"Line {n}", quantity=1, unit_price=line.unit_price,
-                     net_amount=line.unit_price, tax_category="standard") for n in range(have + 1, 201)])
+        [
+            InvoiceLine(
+                invoice=invoice,
+                line_number=n,
+                description=f"Line {n}",
+                quantity=1,
+                unit_price=line.unit_price,
+                net_amount=line.unit_price,
+                tax_category="standard",
+            )
+            for n in range(have + 1, 201)
+        ]
+    )
     narrow_order = Order.objects.filter(customer=big).order_by("id")[1]
     narrow_invoice = Invoice.objects.filter(customer=big).order_by("id")[1]
     OrderLine.objects.filter(order=narrow_order, line_number__gt=1).delete()
@@ -75,21 +113,29 @@ def wide_order(big: Customer):
     return order, narrow_order, invoice, narrow_invoice
 
 
-baselines.RAW_QUERIES.update({
-    "orders": "SELECT number, po_number, status, created_at, net_total FROM orders_order WHERE customer_id = %(customer_id)s "
-              "ORDER BY is_open DESC, created_at DESC, id DESC LIMIT 25 OFFSET %(offset)s",
-    "invoices": "SELECT number, po_number, status, issue_date, due_date, total FROM billing_invoice "
-                "WHERE customer_id = %(customer_id)s ORDER BY issue_date DESC, id DESC LIMIT 25 OFFSET %(offset)s",
-    "order_detail": "SELECT o.number, l.line_number, l.description, l.quantity, l.unit_price, l.net_amount "
-                    "FROM orders_order o JOIN orders_orderline l ON l.order_id = o.id WHERE o.number = %(key)s",
-    "invoice_detail": "SELECT i.number, l.line_number, l.description, l.quantity, l.unit_price, l.net_amount "
-                      "FROM billing_invoice i JOIN billing_invoiceline l ON l.invoice_id = i.id WHERE i.number = %(key)s",
-    "serial": "SELECT r.machine_type, r.serial_number, r.status, s.name FROM inventory_inventoryrecord r "
-              "JOIN core_site s ON s.id = r.site_id WHERE r.customer_id = %(customer_id)s AND r.serial_number = %(key)s",
-})
+baselines.RAW_QUERIES.update(
+    {
+        "orders": """SELECT number, po_number, status, created_at, net_total FROM orders_order
+            WHERE customer_id = %(customer_id)s
+            ORDER BY is_open DESC, created_at DESC, id DESC LIMIT 25 OFFSET %(offset)s""",
+        "invoices": """SELECT number, po_number, status, issue_date, due_date, total FROM billing_invoice
+            WHERE customer_id = %(customer_id)s
+            ORDER BY issue_date DESC, id DESC LIMIT 25 OFFSET %(offset)s""",
+        "order_detail": """SELECT o.number, l.line_number, l.description, l.quantity, l.unit_price,
+            l.net_amount FROM orders_order o JOIN orders_orderline l ON l.order_id = o.id
+            WHERE o.number = %(key)s""",
+        "invoice_detail": """SELECT i.number, l.line_number, l.description, l.quantity, l.unit_price,
+            l.net_amount FROM billing_invoice i JOIN billing_invoiceline l ON l.invoice_id = i.id
+            WHERE i.number = %(key)s""",
+        "serial": """SELECT r.machine_type, r.serial_number, r.status, s.name FROM inventory_inventoryrecord r
+            JOIN core_site s ON s.id = r.site_id
+            WHERE r.customer_id = %(customer_id)s AND r.serial_number = %(key)s""",
+    }
+)
 
 
 def main():
+    load_at_start = os.getloadavg()
     ensure_data()
     big = Customer.objects.get(number="C-BIG")
     small = Customer.objects.get(number="C-SMALL")
@@ -111,31 +157,80 @@ def main():
     r_orders = run("R: 25 orders, raw SQL", big_client, f"/bench/r/orders/?customer_id={big.id}")
     r_invoices = run("R: 25 invoices, raw SQL", big_client, f"/bench/r/invoices/?customer_id={big.id}")
     r_order_detail = run("R: order with 200 lines", big_client, f"/bench/r/order_detail/?key={wide.number}")
-    r_invoice_detail = run("R: invoice with 200 lines", big_client, f"/bench/r/invoice_detail/?key={wide_invoice.number}")
-    r_serial = run("R: serial lookup", serial_client, f"/bench/r/serial/?customer_id={record.customer_id}&key={record.serial_number}")
+    r_invoice_detail = run(
+        "R: invoice with 200 lines", big_client, f"/bench/r/invoice_detail/?key={wide_invoice.number}"
+    )
+    r_serial = run(
+        "R: serial lookup",
+        serial_client,
+        f"/bench/r/serial/?customer_id={record.customer_id}&key={record.serial_number}",
+    )
 
     first = run("order list, 20,000 orders, page 1", big_client, "/en/orders/", r_orders)
     run("order list, 10 orders, page 1", small_client, "/en/orders/", r_orders)
-    run("order list, row 10,000 (page 401)", big_client, "/en/orders/?page=401", first)
+    deep_orders = page_reached_by_next(big_client, "/en/orders/", 401)
+    run("order list, row 10,000 (page 401)", big_client, deep_orders, first)
     first_inv = run("invoice list, 20,000 invoices, page 1", big_client, "/en/invoices/", r_invoices)
     run("invoice list, 10 invoices, page 1", small_client, "/en/invoices/", r_invoices)
-    run("invoice list, row 10,000 (page 401)", big_client, "/en/invoices/?page=401", first_inv)
+    deep_invoices = page_reached_by_next(big_client, "/en/invoices/", 401)
+    run("invoice list, row 10,000 (page 401)", big_client, deep_invoices, first_inv)
     run("order detail, 200 lines", big_client, f"/en/orders/{wide.number}/", r_order_detail)
     run("order detail, 1 line", big_client, f"/en/orders/{narrow.number}/", r_order_detail)
     run("invoice detail, 200 lines", big_client, f"/en/invoices/{wide_invoice.number}/", r_invoice_detail)
     run("invoice detail, 1 line", big_client, f"/en/invoices/{narrow_invoice.number}/", r_invoice_detail)
-    run("serial lookup, exact", serial_client, f"/en/installed-base/lookup/?q={record.serial_number}", r_serial)
+    run(
+        "serial lookup, exact",
+        serial_client,
+        f"/en/installed-base/lookup/?q={record.serial_number}",
+        r_serial,
+    )
 
     pdf_lines = pdf_figures(big_client, wide_invoice, r_invoice_detail)
+    job_lines, job_plans = [], []
+    for figures_of in (jobs.renewal_figures, jobs.dunning_figures):
+        more_lines, more_plans = figures_of()
+        job_lines += [*more_lines, ""]
+        job_plans += more_plans
+    job_lines += jobs.generation_figures()
 
     rows = [("path", "p50 ms", "p90 ms", "queries", "SQL ms", "× H", "× baseline", "status")]
     for figure, baseline in figures:
-        rows.append((figure.name, f"{figure.p50:.2f}", f"{figure.p90:.2f}", figure.queries, f"{figure.sql_ms:.2f}",
-                     f"{figure.p50 / h.p50:.2f}", f"{figure.p50 / baseline.p50:.2f}" if baseline else "",
-                     figure.status))
-    report = [f"# CSOL benchmark {date.today().isoformat()} on {platform.node()} ({os.cpu_count()} cores, "
-              f"{connection.vendor}, {RUNS} runs after 5 warm-ups)", "", table(rows), "", *pdf_lines, "",
-              "## Query plans", *plans(big, record)]
+        rows.append(
+            (
+                figure.name,
+                f"{figure.p50:.2f}",
+                f"{figure.p90:.2f}",
+                figure.queries,
+                f"{figure.sql_ms:.2f}",
+                f"{figure.p50 / h.p50:.2f}",
+                f"{figure.p50 / baseline.p50:.2f}" if baseline else "",
+                figure.status,
+            )
+        )
+    report = [
+        f"# CSOL benchmark {date.today().isoformat()} on {platform.node()} ({os.cpu_count()} cores, "
+        f"{connection.vendor}, {RUNS} runs after 5 warm-ups)",
+        "",
+        *machine_lines(load_at_start),
+        "",
+        table(rows),
+        "",
+        *pdf_lines,
+        "",
+        *job_lines,
+        "",
+        "## Query plans",
+        *plans(
+            [
+                ("order list page 1", big_client, "/en/orders/"),
+                ("order list row 10,000", big_client, deep_orders),
+                ("invoice list page 1", big_client, "/en/invoices/"),
+                ("invoice list row 10,000", big_client, deep_invoices),
+                ("serial lookup", serial_client, f"/en/installed-base/lookup/?q={record.serial_number}"),
+            ],
+            job_plans,
+        ),
+    ]
     text = "\n".join(report)
     print(text)
     out = ROOT / "bench" / "results" / f"{date.today().isoformat()}-{platform.node()}-{connection.vendor}.md"
@@ -143,12 +238,51 @@ def main():
     print(f"\nwritten to {out.relative_to(ROOT)}")
 
 
+def machine_lines(load_at_start: tuple) -> list[str]:
+    """What the figures were measured on and with: a loaded machine shows in the load average."""
+    from billing.models import Invoice
+    from inventory.models import InventoryRecord
+    from orders.models import Order, OrderLine
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT sqlite_version()")
+        version = cursor.fetchone()[0].split(" on ")[0]
+    cpu = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else platform.processor()
+    )
+    load = ", ".join(f"{x:.1f}" for x in load_at_start)
+    sizes = ", ".join(
+        f"{label} {model.objects.count():,}"
+        for label, model in [
+            ("orders", Order),
+            ("order lines", OrderLine),
+            ("invoices", Invoice),
+            ("installed-base records", InventoryRecord),
+        ]
+    )
+    return [
+        f"- machine: {platform.node()}, {cpu}, {os.cpu_count()} cores, load average {load} at the start",
+        f"- database: {version}; Python {platform.python_version()}",
+        f"- data: {sizes}",
+    ]
+
+
 def pdf_figures(client, invoice, baseline):
     """Download of a stored PDF; first render against a bare WeasyPrint render of the same HTML."""
-    from billing.models import Invoice
     from billing.services.documents import invoice_document_context, invoice_pdf_bytes, invoice_pdf_store
     from django.template.loader import render_to_string
     from weasyprint import HTML
+
+    from billing.models import Invoice
 
     invoice = Invoice.objects.get(pk=invoice.pk)
     lines = ["## Invoice PDF"]
@@ -162,43 +296,27 @@ def pdf_figures(client, invoice, baseline):
     started = time.perf_counter()
     invoice_pdf_bytes(invoice)
     rerender = time.perf_counter() - started
-    download = measure("invoice PDF download (stored)", get(client, f"/en/invoices/{invoice.number}/pdf/"), runs=RUNS)
+    download = measure(
+        "invoice PDF download (stored)", get(client, f"/en/invoices/{invoice.number}/pdf/"), runs=RUNS
+    )
     lines += [
         f"- first render and store: {first_render * 1000:.0f} ms; bare WeasyPrint render of the same HTML: "
         f"{bare * 1000:.0f} ms (ratio {first_render / bare:.2f}); re-render {rerender * 1000:.0f} ms",
-        f"- download of the stored PDF: p50 {download.p50:.2f} ms, p90 {download.p90:.2f} ms, {download.queries} queries "
+        f"- download of the stored PDF: p50 {download.p50:.2f} ms, p90 {download.p90:.2f} ms, "
+        f"{download.queries} queries "
         f"(× R invoice detail {download.p50 / baseline.p50:.2f}), status {download.status}",
     ]
     return lines
 
 
-def plans(big, record):
-    from contracts.selectors import contracts_due_for_reminder
-    from orders.models import Order
-
-    today = timezone.localdate()
+def plans(pages, job_plans):
+    """The slowest query of each list and lookup page as the page runs it, then the job selections."""
     sections = []
-    for title, sql, params in [
-        ("order list page 1", baselines.RAW_QUERIES["orders"], {"customer_id": big.id, "offset": 0}),
-        ("order list row 10,000", baselines.RAW_QUERIES["orders"], {"customer_id": big.id, "offset": 10000}),
-        ("invoice list page 1", baselines.RAW_QUERIES["invoices"], {"customer_id": big.id, "offset": 0}),
-        ("serial lookup", baselines.RAW_QUERIES["serial"], {"customer_id": record.customer_id, "key": record.serial_number}),
-    ]:
-        sections += [f"### {title}", "```", explain(sql, params), "```"]
-    for title, queryset in [
-        ("renewal reminders due (contracts)", contracts_due_for_reminder(today=today)),
-        ("open orders of C-BIG", Order.objects.filter(customer=big, is_open=True).order_by("-created_at")[:25]),
-    ]:
-        sql, params = queryset.query.sql_with_params()
-        with connection.cursor() as cursor:
-            prefix = "EXPLAIN (ANALYZE, BUFFERS) " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
-            cursor.execute(prefix + sql, params)
-            plan = "\n".join(" ".join(str(c) for c in row) for row in cursor.fetchall())
+    for title, client, url in pages:
+        sql, plan = slowest_select(get(client, url))
+        sections += [f"### {title}: `{url}`", "```sql", sql, "```", "```", plan, "```"]
+    for title, plan in job_plans:
         sections += [f"### {title}", "```", plan, "```"]
-    try:
-        from collections_ar.selectors import dunning_candidates  # noqa: F401 - optional until receivables names it
-    except ImportError:
-        pass
     return sections
 
 

@@ -18,3 +18,5 @@ STORAGES = {
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+# Emails are built and "sent" in memory: the jobs' figures include composing them, not an SMTP server.
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

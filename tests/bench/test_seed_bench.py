@@ -13,15 +13,37 @@ pytestmark = pytest.mark.django_db
 
 
 def test_seed_bench_loads_every_table_at_the_sizes_asked(tmp_path):
-    sizes = ["--customers", "5", "--orders", "60", "--lines-per-order", "2", "--invoices", "40", "--records", "30",
-             "--contracts", "12", "--payments", "20", "--requests", "15", "--big", "25"]
+    sizes = [
+        "--customers",
+        "5",
+        "--orders",
+        "60",
+        "--lines-per-order",
+        "2",
+        "--invoices",
+        "40",
+        "--records",
+        "30",
+        "--contracts",
+        "12",
+        "--payments",
+        "20",
+        "--requests",
+        "15",
+        "--big",
+        "25",
+    ]
     with open(tmp_path / "out.txt", "w") as out:
         call_command("seed_bench", *sizes, stdout=out)
         assert Order.objects.count() == 60 and OrderLine.objects.count() == 120
         assert Order.objects.filter(customer__number="C-BIG").count() == 25
         assert Order.objects.filter(customer__number="C-SMALL").count() == 10
         assert Invoice.objects.count() == 40 and InventoryRecord.objects.count() == 30
-        assert Contract.objects.count() == 12 and Payment.objects.count() == 20 and ServiceRequest.objects.count() == 15
+        assert (
+            Contract.objects.count() == 12
+            and Payment.objects.count() == 20
+            and ServiceRequest.objects.count() == 15
+        )
         # The dates are spread, not all "now": lists sort on them
         assert Order.objects.values("created_at__date").distinct().count() > 5
         # Running it again changes nothing
