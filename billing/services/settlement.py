@@ -1,10 +1,10 @@
-"""Writes on invoices. (The billing engineer grows this into a package; keep these names importable.)"""
+"""Status from payments: called by receivables after it allocates payments and credit notes."""
 
 from decimal import Decimal
 
 from django.db import transaction
 
-from billing.models import DocumentKind, Invoice, InvoiceStatus
+from billing.models import DocumentKind, Invoice, InvoiceEvent, InvoiceStatus
 
 
 @transaction.atomic
@@ -15,7 +15,10 @@ def invoice_settle(*, invoice: Invoice, open_balance: Decimal) -> Invoice:
     Only the status moves: an issued invoice's content never changes.
     """
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if invoice.kind != DocumentKind.INVOICE or invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.CANCELLED):
+    if invoice.kind != DocumentKind.INVOICE or invoice.status in (
+        InvoiceStatus.DRAFT,
+        InvoiceStatus.CANCELLED,
+    ):
         return invoice
     if open_balance <= 0:
         status = InvoiceStatus.PAID
@@ -24,6 +27,8 @@ def invoice_settle(*, invoice: Invoice, open_balance: Decimal) -> Invoice:
     else:
         status = InvoiceStatus.ISSUED
     if status != invoice.status:
+        previous = invoice.status
         invoice.status = status
         invoice.save(update_fields=["status"])
+        InvoiceEvent.objects.create(invoice=invoice, action="settled", from_status=previous, to_status=status)
     return invoice

@@ -1,0 +1,134 @@
+"""Reads on billing documents, always through the viewer for customer-facing pages."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from billing.models import (
+    BillingOptions,
+    Dispute,
+    DocumentKind,
+    DocumentLanguage,
+    Invoice,
+    InvoiceStatus,
+    InvoicingMode,
+)
+from billing.taxes import taxes_by_kind
+
+OPEN_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTLY_PAID)
+
+
+def billing_options_for(*, customer) -> BillingOptions:
+    """The customer's billing options; defaults (unsaved) when it never chose any."""
+    try:
+        return customer.billing_options
+    except BillingOptions.DoesNotExist:
+        language = (
+            DocumentLanguage.FRENCH
+            if customer.language == "fr" or customer.province == "QC"
+            else DocumentLanguage.ENGLISH
+        )
+        return BillingOptions(customer=customer, mode=InvoicingMode.PER_ORDER, language=language)
+
+
+def credited_total(*, invoice: Invoice) -> Decimal:
+    """Sum of the issued credit notes against an invoice."""
+    value = (
+        Invoice.objects.filter(credited_invoice=invoice, kind=DocumentKind.CREDIT_NOTE)
+        .exclude(status=InvoiceStatus.DRAFT)
+        .aggregate(s=Sum("total"))["s"]
+    )
+    return value or Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class InvoiceFilter:
+    status: str = ""  # "", open, overdue, paid
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str = ""
+
+
+def invoice_list(*, viewer, filters: InvoiceFilter | None = None, today: date | None = None) -> QuerySet:
+    """Issued documents the viewer may see, filtered, newest first."""
+    filters = filters or InvoiceFilter()
+    today = today or timezone.localdate()
+    qs = Invoice.objects.visible_to(viewer).documents()
+    if filters.status == "open":
+        qs = qs.filter(kind=DocumentKind.INVOICE, status__in=OPEN_STATUSES)
+    elif filters.status == "overdue":
+        qs = qs.filter(kind=DocumentKind.INVOICE, status__in=OPEN_STATUSES, due_date__lt=today)
+    elif filters.status == "paid":
+        qs = qs.filter(status=InvoiceStatus.PAID)
+    if filters.date_from:
+        qs = qs.filter(issue_date__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(issue_date__lte=filters.date_to)
+    if filters.q:
+        q = filters.q.strip()
+        qs = qs.filter(Q(number__icontains=q) | Q(po_number__icontains=q))
+    return qs.select_related("customer").order_by("-issue_date", "-id")
+
+
+def invoice_list_totals(qs: QuerySet) -> dict:
+    """Count and sums of a filtered list (credit notes count against the invoices)."""
+    rows = (
+        qs.order_by()
+        .values("kind")
+        .annotate(n=Count("id"), net=Sum("net_total"), tax=Sum("tax_total"), total=Sum("total"))
+    )
+    result = {"count": 0, "net": Decimal("0.00"), "tax": Decimal("0.00"), "total": Decimal("0.00")}
+    for row in rows:
+        sign = -1 if row["kind"] == DocumentKind.CREDIT_NOTE else 1
+        result["count"] += row["n"]
+        for key in ("net", "tax", "total"):
+            result[key] += sign * (row[key] or 0)
+    return result
+
+
+def invoice_get(*, viewer, number: str) -> Invoice:
+    """One issued document the viewer may see (DoesNotExist otherwise, a 404 in views)."""
+    return (
+        Invoice.objects.visible_to(viewer)
+        .documents()
+        .select_related("customer", "bill_to", "credited_invoice")
+        .get(number=number)
+    )
+
+
+def invoice_taxes_by_kind(*, invoice: Invoice) -> list[tuple[str, Decimal]]:
+    return taxes_by_kind(invoice.taxes.all())
+
+
+def invoice_amounts_due(*, viewer, today: date | None = None) -> dict:
+    """Open and overdue totals of the viewer's invoices (the dashboard card)."""
+    today = today or timezone.localdate()
+    qs = Invoice.objects.visible_to(viewer).filter(kind=DocumentKind.INVOICE, status__in=OPEN_STATUSES)
+    return qs.aggregate(
+        open=Sum("total"),
+        overdue=Sum("total", filter=Q(due_date__lt=today)),
+        open_count=Count("id"),
+        overdue_count=Count("id", filter=Q(due_date__lt=today)),
+    )
+
+
+def dispute_list(*, viewer) -> QuerySet:
+    return Dispute.objects.visible_to(viewer).select_related("invoice", "assigned_to").order_by("-created_at")
+
+
+def billing_periods_due(*, on: date):
+    """Contract billing periods to invoice on the date (the contracts app's selector when it exists)."""
+    try:
+        from contracts.selectors import billing_periods_due as contracts_periods_due
+    except ImportError:
+        contracts_periods_due = None
+    if contracts_periods_due is not None:
+        return contracts_periods_due(on=on)
+    from contracts.models import BillingPeriod
+
+    return BillingPeriod.objects.filter(due_on__lte=on, invoice_line__isnull=True).select_related(
+        "contract", "contract__customer"
+    )

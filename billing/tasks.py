@@ -1,0 +1,54 @@
+"""Background jobs of billing: thin, take ids, re-fetch, safe to run twice."""
+
+from datetime import date
+
+from celery import shared_task
+
+from billing.models import Invoice, InvoiceStatus
+
+
+@shared_task(name="billing.tasks.invoice_generation_run")
+def invoice_generation_run(
+    on: str | None = None, customer_id: int | None = None, actor_id: int | None = None
+) -> dict:
+    """Invoice delivered order lines and due billing periods, then issue ready drafts (beat and admin)."""
+    from django.contrib.auth import get_user_model
+
+    from billing.services.generation import invoice_generation_run as run
+
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    result = run(on=date.fromisoformat(on) if on else None, customer_id=customer_id, actor=actor)
+    return {
+        "order_lines": result.order_lines,
+        "billing_periods": result.billing_periods,
+        "skipped": result.skipped,
+        "issued": result.issued,
+        "held": result.held,
+    }
+
+
+@shared_task(
+    name="billing.tasks.invoice_document_task", autoretry_for=(OSError,), max_retries=3, retry_backoff=True
+)
+def invoice_document_task(invoice_id: int) -> None:
+    """After issue: render and store the PDF, then send the issue email (each once)."""
+    from billing.services.documents import invoice_email_send
+
+    invoice = Invoice.objects.filter(pk=invoice_id).exclude(status=InvoiceStatus.DRAFT).first()
+    if invoice is None:
+        return
+    invoice_email_send(invoice=invoice, event="issued")
+
+
+@shared_task(name="billing.tasks.invoice_email_task")
+def invoice_email_task(invoice_id: int, event: str, actor_id: int | None = None) -> None:
+    """Send a document's email for one event (e.g. an agent's re-send); the event key makes it once."""
+    from django.contrib.auth import get_user_model
+
+    from billing.services.documents import invoice_email_send
+
+    invoice = Invoice.objects.filter(pk=invoice_id).exclude(status=InvoiceStatus.DRAFT).first()
+    if invoice is None:
+        return
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    invoice_email_send(invoice=invoice, event=event, actor=actor)
