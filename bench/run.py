@@ -27,6 +27,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -278,11 +279,11 @@ def machine_lines(load_at_start: tuple) -> list[str]:
 
 def pdf_figures(client, invoice, baseline):
     """Download of a stored PDF; first render against a bare WeasyPrint render of the same HTML."""
-    from billing.services.documents import invoice_document_context, invoice_pdf_bytes, invoice_pdf_store
     from django.template.loader import render_to_string
     from weasyprint import HTML
 
     from billing.models import Invoice
+    from billing.services.documents import invoice_document_context, invoice_pdf_bytes, invoice_pdf_store
 
     invoice = Invoice.objects.get(pk=invoice.pk)
     lines = ["## Invoice PDF"]
@@ -291,7 +292,7 @@ def pdf_figures(client, invoice, baseline):
     first_render = time.perf_counter() - started
     html = render_to_string("billing/pdf/invoice.html", invoice_document_context(invoice))
     started = time.perf_counter()
-    HTML(string=html).write_pdf()
+    HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
     bare = time.perf_counter() - started
     started = time.perf_counter()
     invoice_pdf_bytes(invoice)

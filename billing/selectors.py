@@ -17,6 +17,7 @@ from billing.models import (
     InvoicingMode,
 )
 from billing.taxes import taxes_by_kind
+from csol.core.keyset import KeysetPage, cursors_for, keyset_page
 
 OPEN_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTLY_PAID)
 
@@ -70,7 +71,39 @@ def invoice_list(*, viewer, filters: InvoiceFilter | None = None, today: date | 
     if filters.q:
         q = filters.q.strip()
         qs = qs.filter(Q(number__icontains=q) | Q(po_number__icontains=q))
-    return qs.select_related("customer").order_by("-issue_date", "-id")
+    return qs.select_related("customer").order_by(*INVOICE_ORDERING)
+
+
+INVOICE_ORDERING = ("-issue_date", "-id")
+
+
+def invoice_page(
+    qs: QuerySet, *, count: int, number: int = 1, after: str = "", before: str = "", per_page: int = 25
+) -> KeysetPage:
+    """One page of a filtered list without an extra COUNT (the totals already counted it).
+
+    Next and Previous carry a cursor (csol.core.keyset): page 401 reads 25 rows from the
+    (customer, issue_date, id) index like page 1, where OFFSET 10,000 walks 10,000 rows first. A bare
+    `?page=N` still works by OFFSET. Issued documents always have an issue date (drafts are excluded).
+    """
+    num_pages = max(1, -(-count // per_page))
+    page = keyset_page(
+        qs,
+        ordering=INVOICE_ORDERING,
+        number=number,
+        after=after,
+        before=before,
+        per_page=per_page,
+        nulls_excluded=True,
+    )
+    if page is None:
+        number = min(max(1, number), num_pages)
+        offset = (number - 1) * per_page
+        rows = list(qs.order_by(*INVOICE_ORDERING)[offset : offset + per_page])
+        page = KeysetPage(rows, number, per_page, has_next=number < num_pages, has_previous=number > 1)
+        page = cursors_for(qs, INVOICE_ORDERING, page, nulls_excluded=True)
+    page.num_pages = num_pages
+    return page
 
 
 def invoice_list_totals(qs: QuerySet) -> dict:

@@ -19,6 +19,7 @@ from billing.selectors import (
     dispute_list,
     invoice_list,
     invoice_list_totals,
+    invoice_page,
     invoice_taxes_by_kind,
 )
 from billing.services import billing_options_update, dispute_open, dispute_reply, invoice_pdf_store
@@ -39,6 +40,13 @@ def _filters(request) -> tuple[InvoiceFilterForm, InvoiceFilter]:
     return form, InvoiceFilter()
 
 
+def _page_number(request) -> int:
+    try:
+        return max(1, min(int(request.GET.get("page", "1")), 100000))
+    except ValueError:
+        return 1
+
+
 def _visible_invoice(request, number: str) -> Invoice:
     """An issued document the viewer may see; any other is a 404."""
     return get_object_or_404(
@@ -53,16 +61,25 @@ def _visible_invoice(request, number: str) -> Invoice:
 def invoice_list_view(request):
     form, filters = _filters(request)
     qs = invoice_list(viewer=request.viewer, filters=filters)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    totals = invoice_list_totals(qs)
+    page = invoice_page(
+        qs,
+        count=totals["count"],
+        number=_page_number(request),
+        after=request.GET.get("after", "")[:200],
+        before=request.GET.get("before", "")[:200],
+        per_page=PAGE_SIZE,
+    )
     query = request.GET.copy()
-    query.pop("page", None)
+    for key in ("page", "after", "before"):  # the pager's own parameters
+        query.pop(key, None)
     return render(
         request,
         "billing/invoice_list.html",
         {
             "form": form,
             "page": page,
-            "totals": invoice_list_totals(qs),
+            "totals": totals,
             "query": query.urlencode(),
             "can_pay": request.viewer.can("pay"),
         },

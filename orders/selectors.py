@@ -10,6 +10,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from csol.core.keyset import KeysetPage, cursors_for, keyset_page
 from csol.core.models import Role
 from orders.models import (
     DeliveryWindow,
@@ -68,60 +69,56 @@ def order_list(*, viewer, filters: OrderFilters | None = None) -> QuerySet:
     return orders.order_by(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT]))
 
 
-@dataclass
-class CheapPage:
-    """A page that knows whether a next one exists without counting every row (LIMIT n+1)."""
-
-    items: list
-    number: int
-    per_page: int
-    has_next: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def start_index(self) -> int:
-        return (self.number - 1) * self.per_page + 1 if self.items else 0
-
-    @property
-    def end_index(self) -> int:
-        return self.start_index + len(self.items) - 1 if self.items else 0
-
-
-def paginate(queryset: QuerySet, *, page: int, per_page: int = 25) -> CheapPage:
-    page = max(1, page)
-    offset = (page - 1) * per_page
-    rows = list(queryset[offset : offset + per_page + 1])
-    return CheapPage(items=rows[:per_page], number=page, per_page=per_page, has_next=len(rows) > per_page)
-
-
 # Above this many customers a viewer's list is one plain query (the UNION would grow too wide).
 MAX_UNION_CUSTOMERS = 50
 
 
-def order_page(*, viewer, filters: OrderFilters, page: int, per_page: int = 25) -> CheapPage:
+def order_page(
+    *, viewer, filters: OrderFilters, page: int, per_page: int = 25, after: str = "", before: str = ""
+) -> KeysetPage:
     """One page of the viewer's orders, without counting them.
+
+    "Next" and "Previous" carry a cursor (the sort key of the edge row, see csol.core.keyset): page
+    401 reads 26 rows from the index like page 1, where OFFSET 10,000 would walk 10,000 first. A
+    bare `?page=N` still works by OFFSET.
 
     A partner sees several customers: `customer_id IN (...) ORDER BY ... LIMIT` cannot walk the
     per-customer index in order, so PostgreSQL would sort every row of every customer. Instead each
-    customer contributes its own first `offset + page` rows (an index range scan) and the UNION ALL
-    of those few is sorted.
+    customer contributes its own first rows (an index range scan) and the UNION ALL of those few is
+    sorted.
     """
     orders = order_list(viewer=viewer, filters=filters)
-    ids = viewer.customer_ids()
-    if not ids or len(ids) == 1 or len(ids) > MAX_UNION_CUSTOMERS:
-        return paginate(orders, page=page, per_page=per_page)
-    if not connection.features.supports_slicing_ordering_in_compound:
-        return paginate(orders, page=page, per_page=per_page)
+    sort = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
+    fetch = _fetcher(viewer)
+    keyset = keyset_page(
+        orders, ordering=sort, number=page, after=after, before=before, per_page=per_page, fetch=fetch
+    )
+    if keyset is not None:
+        return keyset
     page = max(1, page)
     offset = (page - 1) * per_page
-    limit = offset + per_page + 1
-    parts = [orders.filter(customer_id=customer_id)[:limit] for customer_id in ids]
-    sort = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
-    rows = list(parts[0].union(*parts[1:], all=True).order_by(*sort)[offset:limit])
-    return CheapPage(items=rows[:per_page], number=page, per_page=per_page, has_next=len(rows) > per_page)
+    rows = fetch(orders, per_page + 1, offset=offset)
+    result = KeysetPage(rows[:per_page], page, per_page, has_next=len(rows) > per_page, has_previous=page > 1)
+    return cursors_for(orders, sort, result)
+
+
+def _fetcher(viewer):
+    """Rows of an ordered queryset: one query, or for a partner the UNION ALL of each customer's."""
+    ids = viewer.customer_ids()
+    union = (
+        ids
+        and 1 < len(ids) <= MAX_UNION_CUSTOMERS
+        and connection.features.supports_slicing_ordering_in_compound
+    )
+
+    def fetch(queryset, limit, offset=0):
+        if not union:
+            return list(queryset[offset : offset + limit])
+        parts = [queryset.filter(customer_id=customer_id)[: offset + limit] for customer_id in ids]
+        ordering = queryset.query.order_by
+        return list(parts[0].union(*parts[1:], all=True).order_by(*ordering)[offset : offset + limit])
+
+    return fetch
 
 
 def order_get_visible(*, viewer, number: str) -> Order:

@@ -62,7 +62,7 @@ def _page_number(request) -> int:
 def _query_without_page(request) -> str:
     query = QueryDict(mutable=True)
     for key, values in request.GET.lists():
-        if key != "page":
+        if key not in ("page", "after", "before"):  # the pager's own parameters
             query.setlist(key, values)
     return query.urlencode()
 
@@ -71,7 +71,14 @@ def _query_without_page(request) -> str:
 def order_list_view(request):
     viewer = request.viewer
     form, filters = _filters(request)
-    page = order_page(viewer=viewer, filters=filters, page=_page_number(request), per_page=PER_PAGE)
+    page = order_page(
+        viewer=viewer,
+        filters=filters,
+        page=_page_number(request),
+        per_page=PER_PAGE,
+        after=request.GET.get("after", "")[:200],
+        before=request.GET.get("before", "")[:200],
+    )
     query = _query_without_page(request)
     return render(
         request,

@@ -34,6 +34,10 @@ class KeysetPage:
     previous_cursor: str = ""
     num_pages: int | None = None  # known only when the caller counted the rows anyway
 
+    @property
+    def object_list(self) -> list:  # as Django's Page
+        return self.items
+
     def __iter__(self):
         return iter(self.items)
 

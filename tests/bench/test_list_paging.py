@@ -78,3 +78,52 @@ def test_order_list_keeps_filters_in_cursor_links_and_ignores_a_bad_cursor(custo
     response = customer_client.get("/en/orders/?page=2&after=garbage")
     assert response.status_code == 200  # an unusable cursor falls back to page 2 by offset
     assert len(ORDER_LINK.findall(response.content.decode())) == 15
+
+
+INVOICE_LINK = re.compile(r'href="/en/invoices/(2026-T\d+)/"')
+
+
+def test_invoice_list_next_and_previous_walk_every_invoice_once(customer, customer_client):
+    from billing.models import Invoice
+
+    site, today = customer.sites.first(), timezone.localdate()
+    Invoice.objects.bulk_create(
+        Invoice(
+            number=f"2026-T{n:04d}",
+            customer=customer,
+            bill_to=site,
+            status="issued",
+            issue_date=today - timedelta(days=n // 3),
+            due_date=today + timedelta(days=30),
+            province="QC",
+            language="fr",
+            net_total=100,
+            tax_total=15,
+            total=115,
+        )
+        for n in range(55)
+    )
+    expected = list(
+        Invoice.objects.filter(customer=customer)
+        .order_by("-issue_date", "-id")
+        .values_list("number", flat=True)
+    )
+    url, pages, counts = "/en/invoices/", [], []
+    while url:
+        with CaptureQueriesContext(connection) as queries:
+            page = customer_client.get(url).content.decode()
+        counts.append(len(queries))
+        pages.append(INVOICE_LINK.findall(page))
+        url = link(page, "next") and "/en/invoices/" + link(page, "next")
+    assert [n for p in pages for n in p] == expected
+    assert [len(p) for p in pages] == [25, 25, 5]
+    assert len(set(counts)) == 1
+    back = []
+    while True:
+        back.append(INVOICE_LINK.findall(page))
+        previous = link(page, "prev")
+        if not previous:
+            break
+        page = customer_client.get("/en/invoices/" + previous).content.decode()
+    assert back == list(reversed(pages))
+    assert len(INVOICE_LINK.findall(customer_client.get("/en/invoices/?page=3").content.decode())) == 5
