@@ -25,6 +25,16 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    # A request to an /en/ page leaves English active in the thread; each test starts from the default.
+    from django.utils import translation
+
+    translation.activate("fr")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     # Each test writes private files (PDFs, attachments) to its own folder.
     settings.MEDIA_ROOT = tmp_path / "private"

@@ -313,6 +313,40 @@ def _renewal_request(owner: Owner) -> dict:
     return {"pk": _contract_objects(owner)["renewal"].pk}
 
 
+def _billing_objects(owner: Owner) -> dict:
+    def make():
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from billing.services.disputes import dispute_open
+        from csol.core.tenancy import viewer_for
+        from tests.billing.factories import make_invoice
+
+        invoice = make_invoice(owner.customer)
+        pdf = SimpleUploadedFile("proof.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "application/pdf")
+        dispute = dispute_open(
+            invoice=invoice, actor=owner.user, viewer=viewer_for(owner.user, owner.customer.id), reason="price",
+            amount="10.00", message="Price differs from the quote.", files=[pdf],
+        )
+        attachment = dispute.messages.first().attachments.first()
+        return {"invoice": invoice, "dispute": dispute, "attachment": attachment}
+
+    return owner.once("billing", make)
+
+
+def _invoice(owner: Owner) -> dict:
+    return {"number": _billing_objects(owner)["invoice"].number}
+
+
+def _dispute(owner: Owner) -> dict:
+    objects = _billing_objects(owner)
+    return {"number": objects["invoice"].number, "pk": objects["dispute"].pk}
+
+
+def _dispute_attachment(owner: Owner) -> dict:
+    objects = _billing_objects(owner)
+    return {**_dispute(owner), "attachment_id": objects["attachment"].pk}
+
+
 def _customer_user(owner: Owner) -> dict:
     return {"user_id": owner.user.pk}
 
@@ -352,6 +386,11 @@ OBJECT_URLS: dict[str, Entry] = {
     "collections_ar:line": Entry(_import_line, agent_only=True),
     "collections_ar:line_unmatched": Entry(_import_line, agent_only=True),
     "collections_ar:advice_reconcile": Entry(_advice_pk, agent_only=True),
+    "billing:detail": Entry(_invoice),
+    "billing:pdf": Entry(_invoice),
+    "billing:dispute_create": Entry(_invoice),
+    "billing:dispute": Entry(_dispute),
+    "billing:dispute_attachment": Entry(_dispute_attachment),
     "servicedesk:detail": Entry(_request_reference),
     "servicedesk:reply": Entry(_request_reference),
     "servicedesk:transition": Entry(_request_reference),
