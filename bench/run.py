@@ -285,6 +285,8 @@ def pdf_figures(client, invoice, baseline):
     from billing.models import Invoice
     from billing.services.documents import invoice_document_context, invoice_pdf_bytes, invoice_pdf_store
 
+    # A first render: forget the PDF a previous run stored.
+    Invoice.objects.filter(pk=invoice.pk).update(pdf="", pdf_sha256="")
     invoice = Invoice.objects.get(pk=invoice.pk)
     lines = ["## Invoice PDF"]
     started = time.perf_counter()
