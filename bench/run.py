@@ -235,6 +235,7 @@ def main():
     text = "\n".join(report)
     print(text)
     out = ROOT / "bench" / "results" / f"{date.today().isoformat()}-{platform.node()}-{connection.vendor}.md"
+    out.parent.mkdir(exist_ok=True)
     out.write_text(text + "\n")
     print(f"\nwritten to {out.relative_to(ROOT)}")
 
