@@ -73,12 +73,14 @@ def explicit_timestamps(*models):
                     changed.append((field, attr, field.default))
                     setattr(field, attr, False)
                     field.default = timezone.now
+                    field.__dict__.pop("_get_default", None)  # a cached_property: forget the old default
     try:
         yield
     finally:
         for field, attr, default in changed:
             setattr(field, attr, True)
             field.default = default
+            field.__dict__.pop("_get_default", None)
 
 
 class Command(BaseCommand):
