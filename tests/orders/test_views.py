@@ -322,7 +322,7 @@ def test_customer_counter_proposes(customer_client, customer_user, proposed):
     assert "Accept this window" not in customer_client.get(detail_url(order)).content.decode()
 
 
-def test_counter_proposal_bad_input(customer_client, proposed):
+def test_counter_proposal_bad_input(customer_client, proposed, english):
     order, window = proposed
     url = reverse("orders:window_counter", kwargs={"number": order.number, "pk": window.pk})
     response = customer_client.post(url, {"day": "2020-01-01", "start": "16:00", "end": "13:00"})

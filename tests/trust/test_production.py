@@ -176,8 +176,14 @@ def test_one_command_starts_web_worker_and_one_beat(tmp_path):
         assert any("csol.wsgi:application" in p for p in processes)
         assert any(" worker " in p for p in processes)
 
-        log.seek(0)
-        access = [json.loads(line) for line in log if line.startswith("{") and '"gunicorn.access"' in line]
+        # gunicorn writes its access line after the response: wait a little for it to reach the log.
+        access = []
+        for _ in range(30):
+            log.seek(0)
+            access = [json.loads(line) for line in log if line.startswith("{") and '"gunicorn.access"' in line]
+            if any(entry["path"] == "/healthz" for entry in access):
+                break
+            time.sleep(0.5)
         assert any(entry["path"] == "/healthz" for entry in access)
 
         process.send_signal(signal.SIGTERM)
