@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from csol.core.models import Customer, Invitation, Membership, Role
@@ -119,6 +119,3 @@ def user_set_language(*, user, language: str) -> None:
         user.language = language
         user.save(update_fields=["language"])
 
-
-def activate_for(user) -> translation.override:
-    return translation.override(getattr(user, "language", None) or "fr")
