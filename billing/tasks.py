@@ -28,16 +28,23 @@ def invoice_generation_run(
 
 
 @shared_task(
+    name="billing.tasks.invoice_documents_task", autoretry_for=(OSError,), max_retries=3, retry_backoff=True
+)
+def invoice_documents_task(invoice_ids: list[int]) -> int:
+    """After issue: render and store a batch's PDFs, then send each issue email (each once)."""
+    from billing.services.documents import invoice_documents_deliver
+
+    return invoice_documents_deliver(invoice_ids=invoice_ids, event="issued")
+
+
+@shared_task(
     name="billing.tasks.invoice_document_task", autoretry_for=(OSError,), max_retries=3, retry_backoff=True
 )
 def invoice_document_task(invoice_id: int) -> None:
-    """After issue: render and store the PDF, then send the issue email (each once)."""
-    from billing.services.documents import invoice_email_send
+    """One document's PDF and issue email: jobs queued before issuing went by batches."""
+    from billing.services.documents import invoice_documents_deliver
 
-    invoice = Invoice.objects.filter(pk=invoice_id).exclude(status=InvoiceStatus.DRAFT).first()
-    if invoice is None:
-        return
-    invoice_email_send(invoice=invoice, event="issued")
+    invoice_documents_deliver(invoice_ids=[invoice_id], event="issued")
 
 
 @shared_task(name="billing.tasks.invoice_email_task")

@@ -123,3 +123,31 @@ def test_daily_task_applies_linked_credit_notes_first(ap_customer, today):
     invoice.refresh_from_db()
     assert invoice.status == "paid"
     assert mail.outbox == []
+
+
+def test_queries_per_run_do_not_grow_with_the_reminders(today):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def due_for(customers: int, invoices_each: int) -> None:
+        for n in range(customers):
+            customer = CustomerFactory(province="ON", language="en")
+            tag = f"{n}-{invoices_each}"
+            member(customer, Role.ACCOUNTS_PAYABLE, email=f"ap{tag}@client.example", language="en")
+            member(customer, Role.ADMINISTRATOR, email=f"boss{tag}@client.example", language="fr")
+            for days in range(invoices_each):
+                InvoiceFactory(customer=customer, due_date=today - timedelta(days=40 + days))
+
+    due_for(customers=1, invoices_each=1)
+    with CaptureQueriesContext(connection) as one:
+        assert dunning_run(today=today).sent == 1
+    due_for(customers=4, invoices_each=5)
+    with CaptureQueriesContext(connection) as twenty:
+        result = dunning_run(today=today)
+    assert (result.sent, result.skipped, result.emails) == (20, 60, 8)
+    # The candidates, the rows written (savepoints counted), contacts, account summaries, the outcome.
+    assert len(twenty.captured_queries) == len(one.captured_queries) <= 14
+    # Each contact got one email in their language, listing their company's five invoices.
+    assert len(mail.outbox) == 2 + 8
+    french = [m for m in mail.outbox[2:] if m.to[0].startswith("boss")]
+    assert len(french) == 4 and all("Rappel" in m.subject for m in french)
