@@ -1,10 +1,14 @@
 """Background jobs of billing: thin, take ids, re-fetch, safe to run twice."""
 
+import logging
 from datetime import date
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 
 from billing.models import Invoice, InvoiceStatus
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="billing.tasks.invoice_generation_run")
@@ -15,9 +19,17 @@ def invoice_generation_run(
     from django.contrib.auth import get_user_model
 
     from billing.services.generation import invoice_generation_run as run
+    from csol.core.jobs import enqueue
 
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
-    result = run(on=date.fromisoformat(on) if on else None, customer_id=customer_id, actor=actor)
+    try:
+        result = run(on=date.fromisoformat(on) if on else None, customer_id=customer_id, actor=actor)
+    except SoftTimeLimitExceeded:
+        # Every batch commits on its own, so what is done stays done: a new run takes the rest now
+        # rather than at the next beat.
+        logger.warning("invoice generation stopped at its time limit; continuing in a new run")
+        enqueue(invoice_generation_run, on, customer_id, actor_id)
+        return {"continued": True}
     return {
         "order_lines": result.order_lines,
         "billing_periods": result.billing_periods,

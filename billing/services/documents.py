@@ -167,15 +167,20 @@ def invoice_recipients(invoice: Invoice, contacts: list | None = None) -> list[t
     return sorted(recipients.items())
 
 
+def _emailed(invoices, event: str) -> set[int]:
+    """Ids of the invoices whose email for the event is already written."""
+    return set(
+        InvoiceEmail.objects.filter(invoice__in=invoices, event=event).values_list("invoice_id", flat=True)
+    )
+
+
 def _email_rows(invoices, *, event: str, actor, recipients: dict) -> dict[int, InvoiceEmail]:
     """Write the email row of each invoice not yet mailed for the event; the rows written, by invoice id.
 
     The row is unique per (invoice, event): when a concurrent job wrote some first, the batch insert
     fails and each row is tried alone, so each email belongs to exactly one job.
     """
-    done = set(
-        InvoiceEmail.objects.filter(invoice__in=invoices, event=event).values_list("invoice_id", flat=True)
-    )
+    done = _emailed(invoices, event)
 
     def row(invoice):
         return InvoiceEmail(

@@ -105,24 +105,32 @@ def dunning_run(*, today: date | None = None) -> DunningResult:
     return result
 
 
-def _record(batch: dict[int, list], today: date) -> dict[int, list]:
-    """Write the batch's reminder rows (levels missed as skipped, the level due as sending); the rows
-    to send by customer id, with their invoices: only rows this run wrote, so each is sent once."""
-    skipped = [
-        DunningReminder(
-            invoice=invoice, level=key, offset_days=days, status=ReminderStatus.SKIPPED, run_on=today
+def _record(batch: dict[int, list], contacts: dict[int, list], today: date) -> dict[int, list]:
+    """Write the batch's reminder rows: levels missed as skipped, the level due as sending to the
+    customer's contacts (or as having no contact). Returns the rows this run wrote, with their
+    invoices, by customer id: a row another run wrote first is theirs, so each is sent once."""
+
+    def row(invoice, key, days, status):
+        recipients = [contact.email for contact in contacts.get(invoice.customer_id, [])]
+        if status == ReminderStatus.SENDING and not recipients:
+            status = ReminderStatus.NO_CONTACT
+        return DunningReminder(
+            invoice=invoice,
+            level=key,
+            offset_days=days,
+            status=status,
+            run_on=today,
+            recipients=recipients if status != ReminderStatus.SKIPPED else [],
         )
+
+    skipped = [
+        row(invoice, key, days, ReminderStatus.SKIPPED)
         for items in batch.values()
         for invoice, _level, missed in items
         for key, days in missed
     ]
     due = [
-        (
-            invoice,
-            DunningReminder(
-                invoice=invoice, level=key, offset_days=days, status=ReminderStatus.SENDING, run_on=today
-            ),
-        )
+        (invoice, row(invoice, key, days, ReminderStatus.SENDING))
         for items in batch.values()
         for invoice, (key, days), _missed in items
     ]
@@ -141,56 +149,55 @@ def _record(batch: dict[int, list], today: date) -> dict[int, list]:
                     level=reminder.level,
                     defaults={
                         "offset_days": reminder.offset_days,
-                        "status": ReminderStatus.SENDING,
+                        "status": reminder.status,
                         "run_on": today,
+                        "recipients": reminder.recipients,
                     },
                 )
                 if created:
                     written.append((invoice, reminder))
-    to_send: dict[int, list] = defaultdict(list)
+    by_customer: dict[int, list] = defaultdict(list)
     for invoice, reminder in written:
-        to_send[invoice.customer_id].append((invoice, reminder))
-    return to_send
+        by_customer[invoice.customer_id].append((invoice, reminder))
+    return by_customer
 
 
 def _remind_customers(customers: list, batch: dict[int, list], today: date, result: DunningResult) -> None:
     result.skipped += sum(len(missed) for items in batch.values() for _invoice, _level, missed in items)
-    to_send = _record(batch, today)
-    customers = [customer for customer in customers if customer.pk in to_send]
-    if not customers:
-        return
-    contacts = customers_contacts(customer_ids=[customer.pk for customer in customers], roles=CONTACT_ROLES)
+    contacts = customers_contacts(customer_ids=list(batch), roles=CONTACT_ROLES)
+    written = _record(batch, contacts, today)
+    customers = [customer for customer in customers if customer.pk in written]
     summaries = account_summaries(customers=[c for c in customers if c.pk in contacts], as_of=today)
     # One connection for the batch, opened at the first email (a mail relay that is down fails each
     # customer's emails, as recorded on its reminders, not the run).
     connection = get_connection()
+    outcome: dict[str, list[int]] = defaultdict(list)
     try:
         for customer in customers:
-            _remind_customer(
+            status = _remind_customer(
                 customer,
-                to_send[customer.pk],
+                written[customer.pk],
                 contacts.get(customer.pk, []),
                 summaries.get(customer.pk),
                 today=today,
                 connection=connection,
                 result=result,
             )
+            outcome[status] += [reminder.pk for _invoice, reminder in written[customer.pk]]
     finally:
         connection.close()
-    reminders = [reminder for items in to_send.values() for _invoice, reminder in items]
-    DunningReminder.objects.bulk_update(reminders, ["status", "recipients"])
+    for status in (ReminderStatus.SENT, ReminderStatus.FAILED):
+        if outcome[status]:
+            DunningReminder.objects.filter(pk__in=outcome[status]).update(status=status)
 
 
-def _remind_customer(customer, items, contacts, summary, *, today, connection, result: DunningResult) -> None:
-    """One email per contact listing the customer's reminders, in the contact's language; the
-    reminders' status (not saved) says how it went."""
-    reminders = [reminder for _invoice, reminder in items]
+def _remind_customer(customer, items, contacts, summary, *, today, connection, result: DunningResult) -> str:
+    """One email per contact listing the customer's reminders, in the contact's language; returns the
+    reminders' status now."""
     if not contacts:
-        for reminder in reminders:
-            reminder.status = ReminderStatus.NO_CONTACT
-        result.no_contact += len(reminders)
+        result.no_contact += len(items)
         logger.warning("dunning customer=%s no accounts-payable contact", customer.number)
-        return
+        return ReminderStatus.NO_CONTACT
     lines = [
         {
             "invoice": invoice,
@@ -201,7 +208,7 @@ def _remind_customer(customer, items, contacts, summary, *, today, connection, r
         for invoice, reminder in items
     ]
     final = any(line["level"] == conf.dunning_cadence()[-1][0] for line in lines)
-    status = ReminderStatus.SENT
+    result.customers.add(customer.pk)
     try:
         for contact in contacts:
             send_templated_email(
@@ -222,11 +229,7 @@ def _remind_customer(customer, items, contacts, summary, *, today, connection, r
             result.emails += 1
     except Exception:  # the rows stay, so nothing is sent twice; an agent sees the failure in admin
         logger.exception("dunning customer=%s email failed", customer.number)
-        status = ReminderStatus.FAILED
         connection.close()  # the next customer's emails open a fresh one
-    for reminder in reminders:
-        reminder.status = status
-        reminder.recipients = [contact.email for contact in contacts]
-    if status == ReminderStatus.SENT:
-        result.sent += len(reminders)
-    result.customers.add(customer.pk)
+        return ReminderStatus.FAILED
+    result.sent += len(items)
+    return ReminderStatus.SENT

@@ -151,3 +151,24 @@ def test_queries_per_run_do_not_grow_with_the_reminders(today):
     assert len(mail.outbox) == 2 + 8
     french = [m for m in mail.outbox[2:] if m.to[0].startswith("boss")]
     assert len(french) == 4 and all("Rappel" in m.subject for m in french)
+
+
+def test_a_level_another_run_recorded_meanwhile_is_left_to_it(ap_customer, today, monkeypatch):
+    from collections_ar.services import dunning
+
+    mine = InvoiceFactory(customer=ap_customer, due_date=today - timedelta(days=8))
+    theirs = InvoiceFactory(customer=ap_customer, due_date=today - timedelta(days=9))
+    real_record = dunning._record
+
+    def another_run_first(batch, contacts, day):
+        DunningReminder.objects.create(
+            invoice=theirs, level="plus_7", offset_days=7, status=ReminderStatus.SENDING, run_on=day
+        )
+        return real_record(batch, contacts, day)
+
+    monkeypatch.setattr(dunning, "_record", another_run_first)
+    result = dunning_run(today=today)
+    assert result.sent == 1 and levels(mine)["plus_7"] == ReminderStatus.SENT
+    assert levels(theirs)["plus_7"] == ReminderStatus.SENDING  # the other run sends it, not us
+    [message] = mail.outbox
+    assert mine.number in message.body and theirs.number not in message.body
