@@ -10,6 +10,7 @@ event), is written before the email goes out.
 import hashlib
 import logging
 import threading
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -101,18 +102,38 @@ def _documents(invoice_ids) -> list[Invoice]:
     )
 
 
-def invoice_pdfs_store(*, invoices: list[Invoice]) -> dict[int, bytes]:
-    """Render and store the PDFs of issued documents that have none; returns the bytes stored now, by id.
+@dataclass
+class StoredPdfs:
+    contents: dict[int, bytes] = field(default_factory=dict)  # the bytes stored now, by invoice id
+    errors: dict[int, Exception] = field(default_factory=dict)  # the renders that failed, by invoice id
+
+    def raise_first(self) -> None:
+        if self.errors:
+            raise next(iter(self.errors.values()))
+
+
+def invoice_pdfs_store(*, invoices: list[Invoice]) -> StoredPdfs:
+    """Render and store the PDFs of issued documents that have none.
 
     Rendering happens outside any transaction (no row stays locked while WeasyPrint works); storing
-    locks the rows and keeps a PDF that another process stored meanwhile. The given objects are
-    updated with what is stored.
+    locks the rows and keeps a PDF that another process stored meanwhile. A document that fails to
+    render is logged and left without a PDF; the others are stored. The given objects are updated
+    with what is stored.
     """
+    result = StoredPdfs()
     to_render = [invoice for invoice in invoices if not invoice.is_draft and not _pdf_stored(invoice)]
     if not to_render:
-        return {}
+        return result
     prefetch_related_objects(to_render, "lines", "taxes")
-    rendered = {invoice.pk: invoice_pdf_bytes(invoice) for invoice in to_render}
+    rendered = {}
+    for invoice in to_render:
+        try:
+            rendered[invoice.pk] = invoice_pdf_bytes(invoice)
+        except Exception as error:  # one bad document must not hold back the batch's others
+            logger.exception("invoice=%s PDF render failed", invoice.number)
+            result.errors[invoice.pk] = error
+    if not rendered:
+        return result
     fields = ["pdf", "pdf_sha256"]
     with transaction.atomic():
         locked = list(Invoice.objects.select_for_update().filter(pk__in=list(rendered)).order_by("pk"))
@@ -131,7 +152,8 @@ def invoice_pdfs_store(*, invoices: list[Invoice]) -> dict[int, bytes]:
     for invoice in invoices:
         if invoice.pk in stored:
             invoice.pdf, invoice.pdf_sha256 = stored[invoice.pk].pdf, stored[invoice.pk].pdf_sha256
-    return {row.pk: rendered[row.pk] for row in saved}
+    result.contents = {row.pk: rendered[row.pk] for row in saved}
+    return result
 
 
 def invoice_pdf_store(*, invoice: Invoice) -> Invoice:
@@ -139,7 +161,7 @@ def invoice_pdf_store(*, invoice: Invoice) -> Invoice:
     documents = _documents([invoice.pk])
     if not documents:
         return invoice  # a draft has no PDF
-    invoice_pdfs_store(invoices=documents)
+    invoice_pdfs_store(invoices=documents).raise_first()
     return documents[0]
 
 
@@ -222,6 +244,8 @@ def invoices_email_send(
     contacts = customers_contacts(customer_ids={i.customer_id for i in invoices}, roles=RECIPIENT_ROLES)
     recipients = {i.pk: invoice_recipients(i, contacts.get(i.customer_id, [])) for i in invoices}
     rows = _email_rows(invoices, event=event, actor=actor, recipients=recipients)
+    if not rows:
+        return []
     contents = contents or {}
     sent: list[int] = []
     sending = None
@@ -258,15 +282,20 @@ def invoices_email_send(
 def invoice_email_send(*, invoice: Invoice, event: str = "issued", actor=None) -> bool:
     """Email the document with its PDF to its recipients, once per event; False when already done."""
     documents = _documents([invoice.pk])
-    contents = invoice_pdfs_store(invoices=documents)
-    return bool(invoices_email_send(invoices=documents, event=event, actor=actor, contents=contents))
+    stored = invoice_pdfs_store(invoices=documents)
+    stored.raise_first()
+    return bool(invoices_email_send(invoices=documents, event=event, actor=actor, contents=stored.contents))
 
 
 def invoice_documents_deliver(*, invoice_ids: list[int], event: str = "issued") -> int:
-    """A job's batch: store the PDFs of the issued documents, then email each once; returns emails sent."""
+    """A job's batch: store the PDFs of the issued documents, then email each once; returns how many
+    were mailed. A document that failed to render fails the job after the others went out (its error
+    decides whether the job is retried)."""
     documents = _documents(invoice_ids)
-    contents = invoice_pdfs_store(invoices=documents)
-    return len(invoices_email_send(invoices=documents, event=event, contents=contents))
+    stored = invoice_pdfs_store(invoices=documents)
+    mailed = invoices_email_send(invoices=documents, event=event, contents=stored.contents)
+    stored.raise_first()
+    return len(mailed)
 
 
 def invoice_email_resend(*, invoice: Invoice, actor=None) -> str:

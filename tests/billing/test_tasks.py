@@ -146,3 +146,26 @@ def test_a_mail_failure_releases_the_emails_not_tried_for_the_retry(customer, cu
     monkeypatch.setattr(documents, "send_templated_email", real_send)
     assert invoice_documents_deliver(invoice_ids=[i.pk for i in invoices]) == 1  # the retry
     assert [m.subject.split()[1] for m in mail.outbox] == [invoices[0].number, invoices[2].number]
+
+
+def test_a_document_that_fails_to_render_does_not_hold_back_the_others(customer, customer_user, monkeypatch):
+    from billing.services import documents
+
+    invoices = _issued(customer, 3)
+    real_render = documents.invoice_pdf_bytes
+
+    def broken_for_the_second(invoice):
+        if invoice.pk == invoices[1].pk:
+            raise ValueError("bad document")
+        return real_render(invoice)
+
+    monkeypatch.setattr(documents, "invoice_pdf_bytes", broken_for_the_second)
+    with pytest.raises(ValueError, match="bad document"):  # the job fails, visibly, after the others
+        invoice_documents_deliver(invoice_ids=[i.pk for i in invoices])
+    stored = {i.pk: bool(i.pdf) for i in Invoice.objects.filter(pk__in=[i.pk for i in invoices])}
+    assert stored == {invoices[0].pk: True, invoices[1].pk: False, invoices[2].pk: True}
+    assert sorted(m.subject.split()[1] for m in mail.outbox) == sorted(
+        [invoices[0].number, invoices[2].number]
+    )
+    monkeypatch.setattr(documents, "invoice_pdf_bytes", real_render)
+    assert invoice_documents_deliver(invoice_ids=[i.pk for i in invoices]) == 1  # fixed: only the second

@@ -238,6 +238,29 @@ def test_automatic_credit_hold(settings, today):
     assert fine_late.customer.status == CustomerStatus.ACTIVE
 
 
+def test_automatic_credit_hold_reads_the_customers_at_once(settings, today):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from collections_ar.services import credit_hold_auto_run
+
+    settings.CSOL_AR_AUTO_CREDIT_HOLD = True
+
+    def customers_in_good_standing(count):
+        for _ in range(count):
+            InvoiceFactory(
+                customer=CustomerFactory(credit_limit=D("100000")), due_date=today - timedelta(days=20)
+            )
+
+    customers_in_good_standing(1)
+    with CaptureQueriesContext(connection) as one:
+        assert credit_hold_auto_run(today=today) == []
+    customers_in_good_standing(10)
+    with CaptureQueriesContext(connection) as eleven:
+        assert credit_hold_auto_run(today=today) == []
+    assert len(eleven) == len(one)
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_agents_allocating_the_same_payment_never_exceed_it():
