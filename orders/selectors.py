@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -71,6 +71,18 @@ def order_list(*, viewer, filters: OrderFilters | None = None) -> QuerySet:
 
 # Above this many customers a viewer's list is one plain query (the UNION would grow too wide).
 MAX_UNION_CUSTOMERS = 50
+# What a row of the list shows (with the customer's and ship-to site's names, annotated): no
+# Customer or Site objects built per row, a third of the order's columns.
+PAGE_COLUMNS = (
+    "number",
+    "customer",
+    "status",
+    "is_open",
+    "po_number",
+    "created_at",
+    "requested_delivery_date",
+    "net_total",
+)
 
 
 def order_page(
@@ -86,8 +98,15 @@ def order_page(
     per-customer index in order, so PostgreSQL would sort every row of every customer. Instead each
     customer contributes its own first rows (an index range scan) and the UNION ALL of those few is
     sorted.
+
+    Rows carry `customer_name` and `ship_to_name` and only the PAGE_COLUMNS.
     """
-    orders = order_list(viewer=viewer, filters=filters)
+    orders = (
+        order_list(viewer=viewer, filters=filters)
+        .select_related(None)
+        .only(*PAGE_COLUMNS)
+        .annotate(customer_name=F("customer__legal_name"), ship_to_name=F("ship_to__name"))
+    )
     sort = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
     fetch = _fetcher(viewer)
     keyset = keyset_page(
