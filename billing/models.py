@@ -141,6 +141,31 @@ class Invoice(models.Model):
         )
 
 
+class InvoiceListVersion(models.Model):
+    """Changes each time a customer's invoices change (billing/receivers.py, after commit).
+
+    The invoice list's totals (count and sums of the filtered documents) are cached under a key
+    holding this token, so a change of any invoice of the customer sends the next page view to the
+    database, in every process (the token is read from the database, not from the cache).
+    """
+
+    customer = models.OneToOneField(
+        "core.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+    )
+    token = models.CharField(_("version"), max_length=32)
+
+    class Meta:
+        verbose_name = _("invoice list version")
+        verbose_name_plural = _("invoice list versions")
+
+    def __str__(self):
+        return f"{self.customer_id}: {self.token}"
+
+
 class InvoiceLine(models.Model):
     invoice = models.ForeignKey(
         Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="lines"

@@ -18,7 +18,7 @@ from billing.selectors import (
     billing_options_for,
     dispute_list,
     invoice_list,
-    invoice_list_totals,
+    invoice_list_totals_cached,
     invoice_page,
     invoice_taxes_by_kind,
 )
@@ -61,7 +61,7 @@ def _visible_invoice(request, number: str) -> Invoice:
 def invoice_list_view(request):
     form, filters = _filters(request)
     qs = invoice_list(viewer=request.viewer, filters=filters)
-    totals = invoice_list_totals(qs)
+    totals = invoice_list_totals_cached(viewer=request.viewer, filters=filters, qs=qs)
     page = invoice_page(
         qs,
         count=totals["count"],

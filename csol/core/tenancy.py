@@ -50,7 +50,9 @@ class Viewer:
         if not getattr(self.user, "is_authenticated", False) or not self.user.is_active:
             return {}
         rows = (
-            Membership.objects.filter(user=self.user, is_active=True, customer__status__in=["active", "credit_hold"])
+            Membership.objects.filter(
+                user=self.user, is_active=True, customer__status__in=["active", "credit_hold"]
+            )
             .select_related("customer")
             .order_by()
         )
