@@ -82,6 +82,7 @@ def invoice_list_view(request):
             "totals": totals,
             "query": query.urlencode(),
             "can_pay": request.viewer.can("pay"),
+            "show_customer": not request.viewer.active_customer_id,
         },
     )
 

@@ -107,7 +107,7 @@ TEMPLATES = [
                     ],
                 )
             ],
-            "builtins": ["csol.core.templatetags.money"],
+            "builtins": ["csol.core.templatetags.money", "csol.core.templatetags.dates"],
         },
     }
 ]

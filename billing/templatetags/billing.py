@@ -1,8 +1,15 @@
 from decimal import Decimal
+from html import escape
 
 from babel.numbers import format_decimal
 from django import template
 from django.utils import translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+
+from csol.core.links import url_maker
+from csol.core.money import format_money
+from csol.core.templatetags.dates import isodate
 
 register = template.Library()
 
@@ -28,3 +35,53 @@ def tax_label(kind: str) -> str:
         return str(TaxKind(kind).label)
     except ValueError:
         return kind
+
+
+STATUS_TONES = {
+    "paid": "text-bg-success",
+    "cancelled": "text-bg-secondary",
+    "partly_paid": "text-bg-info",
+}
+
+
+def _badges(invoice, overdue_label: str) -> str:
+    tone = STATUS_TONES.get(invoice.status, "text-bg-light border")
+    badges = f'<span class="badge {tone}">{escape(str(invoice.status_label))}</span>'
+    if invoice.is_overdue:
+        badges += f' <span class="badge text-bg-danger">{escape(overdue_label)}</span>'
+    return badges
+
+
+@register.filter
+def status_badges(invoice) -> str:
+    """The document's status as a badge, and "Overdue" when it is (the list's rows and the
+    detail page)."""
+    return mark_safe(_badges(invoice, gettext("Overdue")))  # noqa: S308 (labels are escaped)
+
+
+@register.simple_tag
+def invoice_rows(invoices, show_customer: bool) -> str:
+    """The invoice list's table rows.
+
+    Built here, as Django's admin builds its change list cells (admin_list.items_for_result): 25
+    rows of seven cells through the template engine cost more than all the rest of the page. The
+    header row stays in the template; each cell is escaped here.
+    """
+    detail_url = url_maker("billing:detail", "number")
+    credit_note = escape(gettext("Credit note"))
+    overdue = gettext("Overdue")
+    rows = []
+    for invoice in invoices:
+        credit = invoice.is_credit_note
+        number = f'<a href="{escape(detail_url(invoice.number))}">{escape(invoice.number)}</a>'
+        if credit:
+            number += f' <span class="badge text-bg-warning">{credit_note}</span>'
+        customer = f"<td>{escape(invoice.customer_name)}</td>" if show_customer else ""
+        due = "" if credit else isodate(invoice.due_date)
+        total = ("−" if credit else "") + escape(format_money(invoice.total))
+        rows.append(
+            f"<tr><td>{number}</td>{customer}<td>{isodate(invoice.issue_date)}</td><td>{due}</td>"
+            f"<td>{escape(invoice.po_number)}</td><td>{_badges(invoice, overdue)}</td>"
+            f'<td class="text-end">{total}</td></tr>'
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 (every value above is escaped)
