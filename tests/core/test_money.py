@@ -42,3 +42,15 @@ def test_quantize_money_rounds_half_up(raw, rounded):
 def test_quantize_money_is_within_half_a_cent(value):
     assert abs(quantize_money(value) - value) <= Decimal("0.005")
     assert quantize_money(value).as_tuple().exponent == -2
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@given(st.decimals(min_value=-10**12, max_value=10**12, places=4, allow_nan=False, allow_infinity=False))
+def test_format_money_writes_what_babel_writes(language, value):
+    # format_money formats without babel for speed; the text must stay babel's (CLDR's).
+    from babel.numbers import format_currency
+
+    from csol.core.money import BABEL_LOCALES
+
+    expected = format_currency(quantize_money(value), "CAD", locale=BABEL_LOCALES[language])
+    assert format_money(value, language) == expected

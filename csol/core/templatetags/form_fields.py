@@ -5,8 +5,9 @@ a dozen nested templates and Django renders a `<select>` one template per `<opti
 of a list page's time. This filter writes the same markup as crispy's bootstrap5 `field.html` (the
 `div_id_…` wrapper, label, `form-select`/`form-control`, `is-invalid`, `aria-invalid`,
 `aria-describedby` naming the help text and the errors, the errors, the help text) with plain
-string operations. Inputs and single selects are built here; any other widget is drawn by Django
-inside the same wrapper. tests/core/test_form_fields.py checks the markup against crispy's.
+string operations. Inputs and single selects are built here; other widgets are drawn by Django
+inside the same wrapper; check boxes, radio buttons and files (their own layouts) by crispy.
+tests/core/test_form_fields.py compares the markup with crispy's.
 """
 
 from html import escape
@@ -16,6 +17,7 @@ from django.utils.safestring import mark_safe
 
 register = template.Library()
 ASTERISK = '<span class="asteriskField">*</span>'
+CRISPY_LAYOUTS = (forms.CheckboxInput, forms.RadioSelect, forms.CheckboxSelectMultiple, forms.FileInput)
 
 
 def _text(value) -> str:
@@ -101,6 +103,11 @@ def field(bound: forms.BoundField) -> str:
     """The field with its label, help text and errors, as crispy's bootstrap5 pack draws it."""
     if bound.is_hidden:
         return str(bound)
+    if bound.use_fieldset or isinstance(bound.field.widget, CRISPY_LAYOUTS):
+        # Check boxes, radio buttons and files have their own layout: crispy draws those.
+        from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+
+        return as_crispy_field(bound)
     auto_id = _text(bound.auto_id)
     required = bound.field.required
     parts = [f'<div id="div_{auto_id}" class="mb-3">']
