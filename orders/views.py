@@ -35,9 +35,9 @@ PER_PAGE = 25
 
 
 def _filters(request) -> tuple[OrderFilterForm, OrderFilters]:
-    form = OrderFilterForm(request.GET or None)
     if not request.GET:
         return OrderFilterForm(), OrderFilters()
+    form = OrderFilterForm(request.GET)
     if form.is_valid():
         data = form.cleaned_data
     else:
