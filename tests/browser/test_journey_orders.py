@@ -91,6 +91,8 @@ def test_a_wrong_telephone_number_is_refused_and_the_window_stays_open(
     expect(page.get_by_label(text("Site contact telephone", language))).to_have_value("555-01")
     expect(page.get_by_label(text("Site contact", language), exact=True)).to_have_value("Lise Gagnon")
     expect(page.get_by_label(text("Site access hours", language))).to_have_value("7 h – 15 h")
-    expect(page.get_by_label(text("Special instructions", language))).to_have_value("Quai B, sonner deux fois")
+    expect(page.get_by_label(text("Special instructions", language))).to_have_value(
+        "Quai B, sonner deux fois"
+    )
     expect(page.get_by_role("button", name=text("Accept this window", language))).to_be_visible()
     assert DeliveryWindow.objects.get(pk=proposed_window.pk).status == WindowStatus.PROPOSED
