@@ -21,7 +21,7 @@ from django.dispatch import receiver
 from billing.models import Invoice, InvoiceListVersion
 
 
-class _Renewal:
+class InvoiceListRenewal:
     """The after-commit renewal of one customer's token; equal ones are registered once."""
 
     def __init__(self, customer_id: int):
@@ -29,10 +29,10 @@ class _Renewal:
         self.done = False
 
     def __eq__(self, other):
-        return isinstance(other, _Renewal) and other.customer_id == self.customer_id
+        return isinstance(other, InvoiceListRenewal) and other.customer_id == self.customer_id
 
     def __hash__(self):
-        return hash((_Renewal, self.customer_id))
+        return hash((InvoiceListRenewal, self.customer_id))
 
     def __call__(self):
         self.done = True
@@ -46,7 +46,7 @@ class _Renewal:
 
 def renew_invoice_list_version(customer_id: int) -> None:
     """Renew the customer's token when the current transaction commits (once per transaction)."""
-    renewal = _Renewal(customer_id)
+    renewal = InvoiceListRenewal(customer_id)
     # A renewal already waiting for this commit covers this change too: a transaction issuing a
     # thousand invoices of one customer renews its token once. Callbacks of a savepoint that is
     # rolled back leave this list, so a change after it registers its own.

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from billing.models import InvoiceListVersion
+from billing.receivers import InvoiceListRenewal
 from billing.services import credit_note_create, invoice_settle
 from tests.billing.factories import make_invoice
 
@@ -106,7 +107,7 @@ def test_one_renewal_per_customer_and_transaction(
         for _ in range(3):
             make_invoice(customer)
         make_invoice(other_customer)
-    renewals = [c for c in callbacks if type(c).__name__ == "_Renewal"]
+    renewals = [c for c in callbacks if isinstance(c, InvoiceListRenewal)]
     assert sorted(r.customer_id for r in renewals) == sorted([customer.pk, other_customer.pk])
     for renewal in renewals:
         renewal()
