@@ -4,9 +4,9 @@
 
 Loads the scale data first if it is missing (`manage.py seed_bench`, sizes from BENCH_SIZES, e.g.
 "--orders 200000 --invoices 200000 --records 1000000"), then prints, for each path, the median and
-p90 of 50 requests after 5 warm-ups, its query count and SQL time, and its ratio to H (a signed-in
-bare response) and R (the same rows from one raw SQL query, minimal template), followed by the
-EXPLAIN of each list, lookup and job query. The figures go to bench/results/<date>-<host>.md.
+p90 of 50 requests after 5 warm-ups (the paths taking turns), its query count and SQL time, and its
+ratio to H (a signed-in bare response) and R (the same rows from one raw SQL query, minimal
+template), followed by the EXPLAIN of each list, lookup and job query. The figures go to bench/results/<date>-<host>.md.
 
 BENCH_ONLY=lists (or details, lookup, pdf, jobs; comma-separated) runs only those paths and their
 baselines, and prints without writing the results file: for quick checks while working on one path.
@@ -36,7 +36,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from bench import baselines, jobs  # noqa: E402
-from bench.harness import get, measure, slowest_select, table  # noqa: E402
+from bench.harness import get, measure, measure_together, slowest_select, table  # noqa: E402
 from csol.core.models import Customer, User  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "50"))
@@ -164,12 +164,12 @@ def main():
     record = InventoryRecord.objects.filter(serial_number__startswith="SN").order_by("id")[5000]
     serial_client = client_for(record.customer)
 
-    figures = []
+    # (name, client, url, name of its baseline): measured together below, taking turns.
+    plan = []
 
     def run(name, client, url, baseline=None):
-        figure = measure(name, get(client, url), runs=RUNS)
-        figures.append((figure, baseline))
-        return figure
+        plan.append((name, client, url, baseline))
+        return name
 
     h = run("H: signed-in bare response", big_client, "/bench/h/")
     if "lists" in ONLY:
@@ -215,7 +215,16 @@ def main():
         run("serial lookup, exact", serial_client, lookup, r_serial)
         pages.append(("serial lookup", serial_client, lookup))
 
-    pdf_lines = pdf_figures(big_client, wide_invoice, r_invoice_detail) if "pdf" in ONLY else []
+    # Every path takes its turn in each round: a moment when the shared machine is busier slows
+    # them all alike, so a page and its baseline are compared under the same load.
+    measured = {
+        figure.name: figure
+        for figure in measure_together([(name, get(client, url)) for name, client, url, _ in plan], runs=RUNS)
+    }
+    figures = [(measured[name], measured[baseline] if baseline else None) for name, _, _, baseline in plan]
+    h = measured[h]
+
+    pdf_lines = pdf_figures(big_client, wide_invoice, measured[r_invoice_detail]) if "pdf" in ONLY else []
     job_lines, job_plans = [], []
     if "jobs" in ONLY:
         for figures_of in (jobs.renewal_figures, jobs.dunning_figures):
