@@ -6,7 +6,8 @@ Loads the scale data first if it is missing (`manage.py seed_bench`, sizes from 
 "--orders 200000 --invoices 200000 --records 1000000"), then prints, for each path, the median and
 p90 of 50 requests after 5 warm-ups (the paths taking turns), its query count and SQL time, and its
 ratio to H (a signed-in bare response) and R (the same rows from one raw SQL query, minimal
-template), followed by the EXPLAIN of each list, lookup and job query. The figures go to bench/results/<date>-<host>.md.
+template), followed by the EXPLAIN of each list, lookup and job query. The figures go to
+bench/results/<date>-<host>.md.
 
 BENCH_ONLY=lists (or details, lookup, pdf, jobs; comma-separated) runs only those paths and their
 baselines, and prints without writing the results file: for quick checks while working on one path.
