@@ -83,7 +83,14 @@ PAGE_COLUMNS = ("number", "kind", "customer", "status", "issue_date", "due_date"
 
 
 def invoice_page(
-    qs: QuerySet, *, count: int, number: int = 1, after: str = "", before: str = "", per_page: int = 25
+    qs: QuerySet,
+    *,
+    count: int,
+    number: int = 1,
+    after: str = "",
+    before: str = "",
+    per_page: int = 25,
+    with_customer: bool = True,
 ) -> KeysetPage:
     """One page of a filtered list without an extra COUNT (the totals already counted it).
 
@@ -91,10 +98,12 @@ def invoice_page(
     (customer, issue_date, id) index like page 1, where OFFSET 10,000 walks 10,000 rows first. A bare
     `?page=N` still works by OFFSET. Issued documents always have an issue date (drafts are excluded).
 
-    Rows carry only PAGE_COLUMNS and the customer's name (`customer_name`).
+    Rows carry only PAGE_COLUMNS, and the customer's name (`customer_name`) `with_customer`.
     """
     num_pages = max(1, -(-count // per_page))
-    qs = qs.select_related(None).only(*PAGE_COLUMNS).annotate(customer_name=F("customer__legal_name"))
+    qs = qs.select_related(None).only(*PAGE_COLUMNS)
+    if with_customer:
+        qs = qs.annotate(customer_name=F("customer__legal_name"))
     page = keyset_page(
         qs,
         ordering=INVOICE_ORDERING,

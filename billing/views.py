@@ -62,8 +62,10 @@ def invoice_list_view(request):
     form, filters = _filters(request)
     qs = invoice_list(viewer=request.viewer, filters=filters)
     totals = invoice_list_totals_cached(viewer=request.viewer, filters=filters, qs=qs)
+    show_customer = not request.viewer.active_customer_id
     page = invoice_page(
         qs,
+        with_customer=show_customer,
         count=totals["count"],
         number=_page_number(request),
         after=request.GET.get("after", "")[:200],
@@ -82,7 +84,7 @@ def invoice_list_view(request):
             "totals": totals,
             "query": query.urlencode(),
             "can_pay": request.viewer.can("pay"),
-            "show_customer": not request.viewer.active_customer_id,
+            "show_customer": show_customer,
         },
     )
 
