@@ -117,12 +117,6 @@ class Invoice(models.Model):
         return reverse("billing:detail", kwargs={"number": self.number})
 
     @property
-    def status_label(self) -> str:
-        """The status in the active language, one translation (`get_status_display()` translates
-        every choice's label on each call: a cost each row of the list paid)."""
-        return InvoiceStatus(self.status).label
-
-    @property
     def is_draft(self) -> bool:
         return self.status == InvoiceStatus.DRAFT
 

@@ -186,12 +186,6 @@ class Order(models.Model):
     def get_absolute_url(self):
         return reverse("orders:detail", kwargs={"number": self.number})
 
-    @property
-    def status_label(self) -> str:
-        """The status in the active language: one translation, where `get_status_display()` hashes
-        (so translates) every choice's label, a cost each row of a list page paid."""
-        return OrderStatus(self.status).label
-
 
 class OrderLineQuerySet(CustomerOwnedQuerySet):
     customer_field = "order__customer"

@@ -10,7 +10,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from csol.core.keyset import KeysetPage, cursors_for, keyset_page
+from csol.core.keyset import KeysetPage, cursors_for, keyset_page, records
 from csol.core.models import Role
 from orders.models import (
     DeliveryWindow,
@@ -71,11 +71,12 @@ def order_list(*, viewer, filters: OrderFilters | None = None) -> QuerySet:
 
 # Above this many customers a viewer's list is one plain query (the UNION would grow too wide).
 MAX_UNION_CUSTOMERS = 50
-# What a row of the list shows (with the customer's and ship-to site's names, annotated): no
-# Customer or Site objects built per row, a third of the order's columns.
+# What a row of the list shows (with the customer's and ship-to site's names, annotated): plain
+# records, no Order, Customer or Site objects built per row; id and the sort keys for the cursors.
 PAGE_COLUMNS = (
+    "id",
     "number",
-    "customer",
+    "customer_id",
     "status",
     "is_open",
     "po_number",
@@ -99,15 +100,14 @@ def order_page(
     customer contributes its own first rows (an index range scan) and the UNION ALL of those few is
     sorted.
 
-    Rows carry only the PAGE_COLUMNS, `ship_to_name`, and `customer_name` when the viewer acts for
-    several customers (the list then shows the customer: otherwise no join on the customers).
+    The items are plain records (csol.core.keyset.records) of the PAGE_COLUMNS, `ship_to_name`, and
+    `customer_name` when the viewer acts for several customers (the list then shows the customer:
+    otherwise no join on the customers).
     """
     names = {"ship_to_name": F("ship_to__name")}
     if viewer.active_customer_id is None:
         names["customer_name"] = F("customer__legal_name")
-    orders = (
-        order_list(viewer=viewer, filters=filters).select_related(None).only(*PAGE_COLUMNS).annotate(**names)
-    )
+    orders = order_list(viewer=viewer, filters=filters).values(*PAGE_COLUMNS, **names)
     sort = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
     fetch = _fetcher(viewer)
     keyset = keyset_page(
@@ -133,10 +133,10 @@ def _fetcher(viewer):
 
     def fetch(queryset, limit, offset=0):
         if not union:
-            return list(queryset[offset : offset + limit])
+            return records(queryset[offset : offset + limit])
         parts = [queryset.filter(customer_id=customer_id)[: offset + limit] for customer_id in ids]
         ordering = queryset.query.order_by
-        return list(parts[0].union(*parts[1:], all=True).order_by(*ordering)[offset : offset + limit])
+        return records(parts[0].union(*parts[1:], all=True).order_by(*ordering)[offset : offset + limit])
 
     return fetch
 

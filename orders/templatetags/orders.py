@@ -13,13 +13,14 @@ register = template.Library()
 
 
 def _badge(order) -> str:
+    """The badge of an order or of a list's record (status and is_open)."""
     if order.is_open:
         tone = "text-bg-primary"
     elif order.status == OrderStatus.CANCELLED:
         tone = "text-bg-secondary"
     else:
         tone = "text-bg-success"
-    return f'<span class="badge {tone}">{escape(str(order.status_label))}</span>'
+    return f'<span class="badge {tone}">{escape(str(OrderStatus(order.status).label))}</span>'
 
 
 @register.filter
@@ -30,7 +31,7 @@ def status_badge(order) -> str:
 
 @register.simple_tag
 def order_rows(orders, show_customer: bool) -> str:
-    """The order list's table rows.
+    """The order list's table rows, from orders_page()'s records.
 
     Built here, as Django's admin builds its change list cells (admin_list.items_for_result): 25
     rows of eight cells through the template engine cost more than all the rest of the page. The
