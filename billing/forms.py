@@ -11,6 +11,9 @@ from csol.core.uploads import DOCUMENTS, MEGABYTE
 
 class InvoiceFilterForm(forms.Form):
     STATUS_CHOICES = [("", _("All")), ("open", _("Open")), ("overdue", _("Overdue")), ("paid", _("Paid"))]
+    # Fixed choices, no per-request initial values: csol.core.templatetags.form_fields draws the
+    # unbound form once per language.
+    unbound_html_is_constant = True
 
     status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
     date_from = forms.DateField(

@@ -31,7 +31,9 @@ PAGE_SIZE = 25
 
 
 def _filters(request) -> tuple[InvoiceFilterForm, InvoiceFilter]:
-    form = InvoiceFilterForm(request.GET or None)
+    # No filter chosen (the pager's own parameters only): the unbound form.
+    chosen = any(name in request.GET for name in InvoiceFilterForm.base_fields)
+    form = InvoiceFilterForm(request.GET if chosen else None)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         return form, InvoiceFilter(

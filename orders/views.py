@@ -35,8 +35,8 @@ PER_PAGE = 25
 
 
 def _filters(request) -> tuple[OrderFilterForm, OrderFilters]:
-    if not request.GET:
-        return OrderFilterForm(), OrderFilters()
+    if not any(name in request.GET for name in OrderFilterForm.base_fields):
+        return OrderFilterForm(), OrderFilters()  # no filter chosen (the pager's own parameters only)
     form = OrderFilterForm(request.GET)
     if form.is_valid():
         data = form.cleaned_data

@@ -58,3 +58,17 @@ def test_values_are_escaped_and_the_choice_selected():
 
 def test_a_password_is_never_written_back():
     assert "s3cret" not in FIELD.render({"form": Everything({"secret": "s3cret"})})
+
+
+def test_a_constant_unbound_form_is_drawn_once_per_language():
+    from django.utils import translation
+
+    with translation.override("fr"):
+        french = FIELD.render({"form": OrderFilterForm()})
+    with translation.override("en"):
+        english = FIELD.render({"form": OrderFilterForm()})
+        again = FIELD.render({"form": OrderFilterForm()})
+        bound = FIELD.render({"form": OrderFilterForm({"q": "PO-7"})})
+    assert "État" in french and "Status" in english and english == again
+    # A bound form is drawn each time, with what was typed.
+    assert 'value="PO-7"' in bound and 'value="PO-7"' not in again

@@ -13,6 +13,7 @@ tests/core/test_form_fields.py compares the markup with crispy's.
 from html import escape
 
 from django import forms, template
+from django.utils import translation
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -98,9 +99,29 @@ def _control(bound: forms.BoundField, css: str) -> str:
     return bound.as_widget(attrs=attrs)
 
 
+# Unbound fields of forms declaring `unbound_html_is_constant = True`, by language: the same text on
+# every page view (a list's filter form before any filter is chosen).
+_UNBOUND: dict[tuple, str] = {}
+
+
 @register.filter(name="field")
 def field(bound: forms.BoundField) -> str:
-    """The field with its label, help text and errors, as crispy's bootstrap5 pack draws it."""
+    """The field with its label, help text and errors, as crispy's bootstrap5 pack draws it.
+
+    A form may declare `unbound_html_is_constant = True` when its unbound fields never change
+    between requests (fixed choices, no initial values given per request): they are then drawn once
+    per process and language.
+    """
+    form = bound.form
+    if getattr(form, "unbound_html_is_constant", False) and not form.is_bound and not form.initial:
+        key = (type(form), bound.name, form.prefix, form.auto_id, translation.get_language())
+        if key not in _UNBOUND:
+            _UNBOUND[key] = _field(bound)
+        return _UNBOUND[key]
+    return _field(bound)
+
+
+def _field(bound: forms.BoundField) -> str:
     if bound.is_hidden:
         return str(bound)
     if bound.use_fieldset or isinstance(bound.field.widget, CRISPY_LAYOUTS):
