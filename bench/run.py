@@ -7,6 +7,7 @@ Loads the scale data first if it is missing (`manage.py seed_bench`, sizes from 
 p90 of 50 requests after 5 warm-ups, its query count and SQL time, and its ratio to H (a signed-in
 bare response) and R (the same rows from one raw SQL query, minimal template), followed by the
 EXPLAIN of each list, lookup and job query. The figures go to bench/results/<date>-<host>.md.
+BENCH_ONLY=lists,detail,lookup,pdf,jobs (any of them) runs only those paths, without writing the file.
 """
 
 import html
@@ -37,6 +38,12 @@ from bench.harness import get, measure, slowest_select, table  # noqa: E402
 from csol.core.models import Customer, User  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "50"))
+GROUPS = {"lists", "detail", "lookup", "pdf", "jobs"}
+# BENCH_ONLY=detail,lookup runs those groups of paths only (H always), to iterate on one path;
+# such a partial run prints its figures but does not write bench/results.
+ONLY = {g.strip() for g in os.environ.get("BENCH_ONLY", "").split(",") if g.strip()} or GROUPS
+if ONLY - GROUPS:
+    sys.exit(f"BENCH_ONLY: unknown group(s) {', '.join(sorted(ONLY - GROUPS))}; known: {', '.join(sorted(GROUPS))}")
 
 
 def client_for(customer: Customer) -> Client:
@@ -155,44 +162,55 @@ def main():
         return figure
 
     h = run("H: signed-in bare response", big_client, "/bench/h/")
-    r_orders = run("R: 25 orders, raw SQL", big_client, f"/bench/r/orders/?customer_id={big.id}")
-    r_invoices = run("R: 25 invoices, raw SQL", big_client, f"/bench/r/invoices/?customer_id={big.id}")
-    r_order_detail = run("R: order with 200 lines", big_client, f"/bench/r/order_detail/?key={wide.number}")
-    r_invoice_detail = run(
-        "R: invoice with 200 lines", big_client, f"/bench/r/invoice_detail/?key={wide_invoice.number}"
-    )
-    r_serial = run(
-        "R: serial lookup",
-        serial_client,
-        f"/bench/r/serial/?customer_id={record.customer_id}&key={record.serial_number}",
-    )
+    if "lists" in ONLY:
+        r_orders = run("R: 25 orders, raw SQL", big_client, f"/bench/r/orders/?customer_id={big.id}")
+        r_invoices = run("R: 25 invoices, raw SQL", big_client, f"/bench/r/invoices/?customer_id={big.id}")
+    if ONLY & {"detail", "pdf"}:
+        r_order_detail = run("R: order with 200 lines", big_client, f"/bench/r/order_detail/?key={wide.number}")
+        r_invoice_detail = run(
+            "R: invoice with 200 lines", big_client, f"/bench/r/invoice_detail/?key={wide_invoice.number}"
+        )
+    if "lookup" in ONLY:
+        r_serial = run(
+            "R: serial lookup",
+            serial_client,
+            f"/bench/r/serial/?customer_id={record.customer_id}&key={record.serial_number}",
+        )
 
-    first = run("order list, 20,000 orders, page 1", big_client, "/en/orders/", r_orders)
-    run("order list, 10 orders, page 1", small_client, "/en/orders/", r_orders)
-    deep_orders = page_reached_by_next(big_client, "/en/orders/", 401)
-    run("order list, row 10,000 (page 401)", big_client, deep_orders, first)
-    first_inv = run("invoice list, 20,000 invoices, page 1", big_client, "/en/invoices/", r_invoices)
-    run("invoice list, 10 invoices, page 1", small_client, "/en/invoices/", r_invoices)
-    deep_invoices = page_reached_by_next(big_client, "/en/invoices/", 401)
-    run("invoice list, row 10,000 (page 401)", big_client, deep_invoices, first_inv)
-    run("order detail, 200 lines", big_client, f"/en/orders/{wide.number}/", r_order_detail)
-    run("order detail, 1 line", big_client, f"/en/orders/{narrow.number}/", r_order_detail)
-    run("invoice detail, 200 lines", big_client, f"/en/invoices/{wide_invoice.number}/", r_invoice_detail)
-    run("invoice detail, 1 line", big_client, f"/en/invoices/{narrow_invoice.number}/", r_invoice_detail)
-    run(
-        "serial lookup, exact",
-        serial_client,
-        f"/en/installed-base/lookup/?q={record.serial_number}",
-        r_serial,
-    )
+    pages = []
+    if "lists" in ONLY:
+        first = run("order list, 20,000 orders, page 1", big_client, "/en/orders/", r_orders)
+        run("order list, 10 orders, page 1", small_client, "/en/orders/", r_orders)
+        deep_orders = page_reached_by_next(big_client, "/en/orders/", 401)
+        run("order list, row 10,000 (page 401)", big_client, deep_orders, first)
+        first_inv = run("invoice list, 20,000 invoices, page 1", big_client, "/en/invoices/", r_invoices)
+        run("invoice list, 10 invoices, page 1", small_client, "/en/invoices/", r_invoices)
+        deep_invoices = page_reached_by_next(big_client, "/en/invoices/", 401)
+        run("invoice list, row 10,000 (page 401)", big_client, deep_invoices, first_inv)
+        pages += [
+            ("order list page 1", big_client, "/en/orders/"),
+            ("order list row 10,000", big_client, deep_orders),
+            ("invoice list page 1", big_client, "/en/invoices/"),
+            ("invoice list row 10,000", big_client, deep_invoices),
+        ]
+    if "detail" in ONLY:
+        run("order detail, 200 lines", big_client, f"/en/orders/{wide.number}/", r_order_detail)
+        run("order detail, 1 line", big_client, f"/en/orders/{narrow.number}/", r_order_detail)
+        run("invoice detail, 200 lines", big_client, f"/en/invoices/{wide_invoice.number}/", r_invoice_detail)
+        run("invoice detail, 1 line", big_client, f"/en/invoices/{narrow_invoice.number}/", r_invoice_detail)
+    if "lookup" in ONLY:
+        lookup_url = f"/en/installed-base/lookup/?q={record.serial_number}"
+        run("serial lookup, exact", serial_client, lookup_url, r_serial)
+        pages.append(("serial lookup", serial_client, lookup_url))
 
-    pdf_lines = pdf_figures(big_client, wide_invoice, r_invoice_detail)
+    pdf_lines = pdf_figures(big_client, wide_invoice, r_invoice_detail) if "pdf" in ONLY else []
     job_lines, job_plans = [], []
-    for figures_of in (jobs.renewal_figures, jobs.dunning_figures):
-        more_lines, more_plans = figures_of()
-        job_lines += [*more_lines, ""]
-        job_plans += more_plans
-    job_lines += jobs.generation_figures()
+    if "jobs" in ONLY:
+        for figures_of in (jobs.renewal_figures, jobs.dunning_figures):
+            more_lines, more_plans = figures_of()
+            job_lines += [*more_lines, ""]
+            job_plans += more_plans
+        job_lines += jobs.generation_figures()
 
     rows = [("path", "p50 ms", "p90 ms", "queries", "SQL ms", "× H", "× baseline", "status")]
     for figure, baseline in figures:
@@ -221,19 +239,13 @@ def main():
         *job_lines,
         "",
         "## Query plans",
-        *plans(
-            [
-                ("order list page 1", big_client, "/en/orders/"),
-                ("order list row 10,000", big_client, deep_orders),
-                ("invoice list page 1", big_client, "/en/invoices/"),
-                ("invoice list row 10,000", big_client, deep_invoices),
-                ("serial lookup", serial_client, f"/en/installed-base/lookup/?q={record.serial_number}"),
-            ],
-            job_plans,
-        ),
+        *plans(pages, job_plans),
     ]
     text = "\n".join(report)
     print(text)
+    if ONLY != GROUPS:
+        print(f"\nBENCH_ONLY={','.join(sorted(ONLY))}: a partial run, not written to bench/results")
+        return
     out = ROOT / "bench" / "results" / f"{date.today().isoformat()}-{platform.node()}-{connection.vendor}.md"
     out.parent.mkdir(exist_ok=True)
     out.write_text(text + "\n")
