@@ -43,7 +43,9 @@ GROUPS = {"lists", "detail", "lookup", "pdf", "jobs"}
 # such a partial run prints its figures but does not write bench/results.
 ONLY = {g.strip() for g in os.environ.get("BENCH_ONLY", "").split(",") if g.strip()} or GROUPS
 if ONLY - GROUPS:
-    sys.exit(f"BENCH_ONLY: unknown group(s) {', '.join(sorted(ONLY - GROUPS))}; known: {', '.join(sorted(GROUPS))}")
+    sys.exit(
+        f"BENCH_ONLY: unknown group(s) {', '.join(sorted(ONLY - GROUPS))}; known: {', '.join(sorted(GROUPS))}"
+    )
 
 
 def client_for(customer: Customer) -> Client:
@@ -166,7 +168,9 @@ def main():
         r_orders = run("R: 25 orders, raw SQL", big_client, f"/bench/r/orders/?customer_id={big.id}")
         r_invoices = run("R: 25 invoices, raw SQL", big_client, f"/bench/r/invoices/?customer_id={big.id}")
     if ONLY & {"detail", "pdf"}:
-        r_order_detail = run("R: order with 200 lines", big_client, f"/bench/r/order_detail/?key={wide.number}")
+        r_order_detail = run(
+            "R: order with 200 lines", big_client, f"/bench/r/order_detail/?key={wide.number}"
+        )
         r_invoice_detail = run(
             "R: invoice with 200 lines", big_client, f"/bench/r/invoice_detail/?key={wide_invoice.number}"
         )
