@@ -13,10 +13,11 @@ from billing.models import (
     DocumentKind,
     DocumentLanguage,
     Invoice,
+    InvoiceLine,
     InvoiceStatus,
+    InvoiceTax,
     InvoicingMode,
 )
-from billing.taxes import taxes_by_kind
 from csol.core.keyset import KeysetPage, cursors_for, keyset_page
 
 OPEN_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTLY_PAID)
@@ -132,8 +133,31 @@ def invoice_get(*, viewer, number: str) -> Invoice:
     )
 
 
-def invoice_taxes_by_kind(*, invoice: Invoice) -> list[tuple[str, Decimal]]:
-    return taxes_by_kind(invoice.taxes.all())
+def invoice_taxes(*, invoice: Invoice) -> list[InvoiceTax]:
+    """The document's taxes in display order (ordered here: the model's ordering joins the invoice)."""
+    return list(InvoiceTax.objects.filter(invoice=invoice).order_by("kind", "province", "tax_category"))
+
+
+def invoice_line_rows(*, invoice: Invoice) -> list[dict]:
+    """The document's lines as plain rows of the columns its page shows, in one query.
+
+    An invoice may have hundreds of lines: model instances cost more to build and to read in a
+    template than the data itself, and the model's ordering ("invoice", ...) would join the invoice.
+    """
+    return list(
+        InvoiceLine.objects.filter(invoice=invoice)
+        .order_by("line_number")
+        .values(
+            "line_number",
+            "description",
+            "reference",
+            "quantity",
+            "unit_price",
+            "net_amount",
+            "tax_category",
+            "province",
+        )
+    )
 
 
 def invoice_amounts_due(*, viewer, today: date | None = None) -> dict:

@@ -17,13 +17,15 @@ from billing.selectors import (
     InvoiceFilter,
     billing_options_for,
     dispute_list,
+    invoice_line_rows,
     invoice_list,
     invoice_list_totals,
     invoice_page,
-    invoice_taxes_by_kind,
+    invoice_taxes,
 )
 from billing.services import billing_options_update, dispute_open, dispute_reply, invoice_pdf_store
 from billing.services.documents import document_languages
+from billing.taxes import taxes_by_kind
 from csol.core.csv_export import csv_response
 from csol.core.uploads import safe_download_name
 
@@ -129,15 +131,18 @@ def invoice_detail(request, number):
         render_to_string(template, {**context, "invoice": invoice, "viewer": viewer}, request=request)
         for template, context in invoice_detail_panels(invoice=invoice, viewer=viewer)
     ]
+    taxes = invoice_taxes(invoice=invoice)
     return render(
         request,
         "billing/invoice_detail.html",
         {
             "invoice": invoice,
-            "lines": invoice.lines.all(),
-            "taxes": invoice.taxes.all(),
-            "taxes_by_kind": invoice_taxes_by_kind(invoice=invoice),
-            "credit_notes": invoice.credit_notes.exclude(status="draft").order_by("issue_date", "id"),
+            "lines": invoice_line_rows(invoice=invoice),
+            "taxes": taxes,
+            "taxes_by_kind": taxes_by_kind(taxes),
+            "credit_notes": []
+            if invoice.is_credit_note
+            else invoice.credit_notes.exclude(status="draft").order_by("issue_date", "id"),
             "disputes": invoice.disputes.order_by("-created_at"),
             "panels": panels,
             "can_dispute": viewer.can("pay", invoice.customer_id) and not invoice.is_credit_note,

@@ -33,6 +33,7 @@ from collections_ar.models import (
     Allocation,
     CreditApplication,
     CustomerCreditProfile,
+    InvoiceAccount,
     Payment,
     PaymentStatus,
     WriteOff,
@@ -440,17 +441,25 @@ def statement(*, customer: Customer, start: date, end: date) -> Statement:
 
 
 def invoice_receivable(*, invoice: Invoice) -> dict:
-    """What was applied to an invoice: payments, credit notes, write-offs, and its open balance."""
-    allocations = list(
-        Allocation.objects.filter(invoice=invoice).select_related("payment").order_by("created_at", "id")
-    )
-    credits = list(
-        CreditApplication.objects.filter(invoice=invoice)
-        .select_related("credit_note")
-        .order_by("created_at", "id")
-    )
-    write_offs = list(WriteOff.objects.filter(invoice=invoice).order_by("written_off_on", "id"))
-    account = getattr(invoice, "receivable", None) if hasattr(invoice, "receivable") else None
+    """What was applied to an invoice: payments, credit notes, write-offs, and its open balance.
+
+    The account's running totals say which kinds were applied (each entry adds its positive amount,
+    and no account means nothing was): only those are read, one query for an untouched invoice.
+    """
+    account = InvoiceAccount.objects.filter(invoice=invoice).first()
+    allocations, credits, write_offs = [], [], []
+    if account is not None and account.paid:
+        allocations = list(
+            Allocation.objects.filter(invoice=invoice).select_related("payment").order_by("created_at", "id")
+        )
+    if account is not None and account.credited:
+        credits = list(
+            CreditApplication.objects.filter(invoice=invoice)
+            .select_related("credit_note")
+            .order_by("created_at", "id")
+        )
+    if account is not None and account.written_off:
+        write_offs = list(WriteOff.objects.filter(invoice=invoice).order_by("written_off_on", "id"))
     open_balance = account.open_balance if account is not None else abs(invoice.total)
     return {
         "invoice": invoice,
