@@ -168,11 +168,8 @@ def order_detail(*, viewer, number: str) -> Order:
         .select_related("actor", "shipment")
         .order_by("created_at", "id")
     )
-    order.window_list = list(
-        DeliveryWindow.objects.filter(order=order)
-        .select_related("proposed_by", "answered_by")
-        .order_by("-created_at", "-id")
-    )
+    # The page shows the windows' own fields only (not who proposed or answered).
+    order.window_list = list(DeliveryWindow.objects.filter(order=order).order_by("-created_at", "-id"))
     return order
 
 
