@@ -1,21 +1,15 @@
 """Money: one rounding rule and one formatter for the whole portal."""
 
-import re
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
-from babel.numbers import format_currency
+from babel import Locale
+from babel.numbers import format_currency, get_currency_symbol
 from django.utils import translation
 
 CENT = Decimal("0.01")
 BABEL_LOCALES = {"fr": "fr_CA", "en": "en_CA"}
-
-# A probe amount whose Babel rendering shows every part of the locale's currency format.
-_PROBE = Decimal("1234567.89")
-_PROBE_PARTS = re.compile(
-    r"^(?P<prefix>\D*)1(?P<group>\D+)234(?P=group)567(?P<decimal>\D+)89(?P<suffix>\D*)$"
-)
+CURRENCY = "CAD"
 
 
 def quantize_money(amount) -> Decimal:
@@ -23,40 +17,30 @@ def quantize_money(amount) -> Decimal:
     return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-@dataclass(frozen=True)
-class _CurrencyStyle:
-    """A locale's CAD format as Babel renders it: signs and symbol around the digits, separators."""
-
-    positive: tuple[str, str]
-    negative: tuple[str, str]
-    separators: dict  # str.translate table from Python's "1,234.56" to the locale's separators
-
-    def format(self, amount: Decimal) -> str:
-        prefix, suffix = self.negative if amount.is_signed() else self.positive
-        return f"{prefix}{format(abs(amount), ',.2f').translate(self.separators)}{suffix}"
-
-
 @cache
-def _currency_style(locale: str) -> _CurrencyStyle:
-    """Read the locale's format once from Babel's own output (Babel takes ~50-100 µs a call).
-
-    A detail page shows hundreds of amounts; formatting each through Babel was most of its time.
-    Babel stays the source of truth: the prefix, suffix and separators are what it renders.
-    """
-    sides = []
-    for probe in (_PROBE, -_PROBE):
-        parts = _PROBE_PARTS.match(format_currency(probe, "CAD", locale=locale))
-        if parts is None:  # a grouping other than thousands (none in fr_CA and en_CA)
-            raise ValueError(f"unsupported currency format for {locale}")
-        sides.append(parts)
-    positive, negative = sides
-    if (positive["group"], positive["decimal"]) != (negative["group"], negative["decimal"]):
-        raise ValueError(f"unsupported currency format for {locale}")
-    return _CurrencyStyle(
-        positive=(positive["prefix"], positive["suffix"]),
-        negative=(negative["prefix"], negative["suffix"]),
-        separators=str.maketrans({",": positive["group"], ".": positive["decimal"]}),
+def _currency_format(locale_name: str) -> tuple | None:
+    """The locale's CLDR currency pattern as (affixes by sign, group, decimal), when it is the
+    plain `#,##0.00` kind that Python's own formatting reproduces; None for anything else."""
+    locale = Locale.parse(locale_name)
+    pattern = locale.currency_formats["standard"]
+    affixes = "".join(pattern.prefix + pattern.suffix)
+    if (
+        pattern.grouping != (3, 3)
+        or pattern.int_prec[0] != 1
+        or pattern.exp_prec
+        or pattern.scale
+        or "@" in pattern.pattern
+        or "'" in affixes
+        or "¤¤" in affixes
+    ):
+        return None
+    symbol = get_currency_symbol(CURRENCY, locale)
+    signs = tuple(
+        (p.replace("¤", symbol), s.replace("¤", symbol))
+        for p, s in zip(pattern.prefix, pattern.suffix, strict=True)
     )
+    symbols = locale.number_symbols["latn"]
+    return signs, symbols["group"], symbols["decimal"]
 
 
 def format_money(amount, language: str | None = None) -> str:
@@ -64,4 +48,14 @@ def format_money(amount, language: str | None = None) -> str:
     if amount is None or amount == "":
         return ""
     language = (language or translation.get_language() or "fr")[:2]
-    return _currency_style(BABEL_LOCALES.get(language, "fr_CA")).format(quantize_money(amount))
+    locale_name = BABEL_LOCALES.get(language, "fr_CA")
+    value = quantize_money(amount)
+    found = _currency_format(locale_name)
+    if found is None:
+        return format_currency(value, CURRENCY, locale=locale_name)
+    # The same text as babel's format_currency (tests compare both), without parsing the locale
+    # and the pattern on each call: list pages format dozens of amounts.
+    signs, group, decimal = found
+    prefix, suffix = signs[value.is_signed()]
+    digits = f"{abs(value):,.2f}".replace(",", "\0").replace(".", decimal).replace("\0", group)
+    return f"{prefix}{digits}{suffix}"

@@ -143,6 +143,17 @@ def test_partner_list_query_ceiling(partner_client, other_customer, count, djang
         assert partner_client.get("/en/orders/").status_code == 200
 
 
+@pytest.mark.parametrize("lines", [1, 30])
+def test_detail_query_ceiling(customer_client, customer, agent, lines, django_assert_max_num_queries):
+    order = advance(make_order(customer, actor=agent, lines=lines), S.SCHEDULED, actor=agent)
+    services.delivery_window_propose(
+        order=order, starts_at=tomorrow_at(9), ends_at=tomorrow_at(12), actor=agent
+    )
+    with django_assert_max_num_queries(16):
+        response = customer_client.get(detail_url(order))
+    assert response.status_code == 200
+
+
 def test_detail_query_count_does_not_grow_with_lines(
     customer_client, customer, agent, django_assert_max_num_queries
 ):
