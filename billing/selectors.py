@@ -13,9 +13,7 @@ from billing.models import (
     DocumentKind,
     DocumentLanguage,
     Invoice,
-    InvoiceLine,
     InvoiceStatus,
-    InvoiceTax,
     InvoicingMode,
 )
 from csol.core.keyset import KeysetPage, cursors_for, keyset_page
@@ -133,9 +131,9 @@ def invoice_get(*, viewer, number: str) -> Invoice:
     )
 
 
-def invoice_taxes(*, invoice: Invoice) -> list[InvoiceTax]:
+def invoice_taxes(*, invoice: Invoice) -> list:
     """The document's taxes in display order (ordered here: the model's ordering joins the invoice)."""
-    return list(InvoiceTax.objects.filter(invoice=invoice).order_by("kind", "province", "tax_category"))
+    return list(invoice.taxes.order_by("kind", "province", "tax_category"))
 
 
 def invoice_line_rows(*, invoice: Invoice) -> list[dict]:
@@ -145,9 +143,7 @@ def invoice_line_rows(*, invoice: Invoice) -> list[dict]:
     template than the data itself, and the model's ordering ("invoice", ...) would join the invoice.
     """
     return list(
-        InvoiceLine.objects.filter(invoice=invoice)
-        .order_by("line_number")
-        .values(
+        invoice.lines.order_by("line_number").values(
             "line_number",
             "description",
             "reference",
