@@ -255,7 +255,9 @@ def recent_payments(*, customer: Customer, limit: int = 10) -> list[Payment]:
     """Latest payments with how they were applied (two queries)."""
     return list(
         Payment.objects.filter(customer=customer)
-        .prefetch_related(Prefetch("allocations", queryset=Allocation.objects.select_related("invoice")))
+        .prefetch_related(
+            Prefetch("allocations", queryset=Allocation.objects.in_force().select_related("invoice"))
+        )
         .order_by("-received_on", "-id")[:limit]
     )
 
@@ -389,7 +391,9 @@ def statement(*, customer: Customer, start: date, end: date) -> Statement:
         )
     payments = Payment.objects.filter(
         customer=customer, status=PaymentStatus.RECEIVED, received_on__range=(start, end)
-    ).prefetch_related(Prefetch("allocations", queryset=Allocation.objects.select_related("invoice")))
+    ).prefetch_related(
+        Prefetch("allocations", queryset=Allocation.objects.in_force().select_related("invoice"))
+    )
     for payment in payments:
         applied = ", ".join(f"{a.invoice.number}" for a in payment.allocations.all())
         lines.append(
@@ -442,7 +446,10 @@ def statement(*, customer: Customer, start: date, end: date) -> Statement:
 def invoice_receivable(*, invoice: Invoice) -> dict:
     """What was applied to an invoice: payments, credit notes, write-offs, and its open balance."""
     allocations = list(
-        Allocation.objects.filter(invoice=invoice).select_related("payment").order_by("created_at", "id")
+        Allocation.objects.in_force()
+        .filter(invoice=invoice)
+        .select_related("payment")
+        .order_by("created_at", "id")
     )
     credits = list(
         CreditApplication.objects.filter(invoice=invoice)
