@@ -1,4 +1,9 @@
-"""Forms of the receivables pages. Customer forms name their fields; amounts are Decimal."""
+"""Forms of the receivables pages. Customer forms name their fields; amounts are Decimal.
+
+The agent's customer page shows seven forms at once (payment, write-off, credit note, note, promise,
+credit hold, settings): each has its own `prefix`, so no two fields share a name or an HTML id, and
+the views that receive them read the same prefix from the class.
+"""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -101,6 +106,8 @@ class RemittanceAdviceForm(InvoiceAmountsMixin, forms.Form):
 
 
 class PaymentForm(forms.Form):
+    prefix = "payment"
+
     customer_number = forms.CharField(label=_("Customer number"), max_length=20)
     received_on = forms.DateField(label=_("Date received"), widget=DATE_INPUT)
     method = forms.ChoiceField(label=_("Payment method"), choices=PaymentMethod.choices)
@@ -137,6 +144,8 @@ class AllocationReverseForm(forms.Form):
 
 
 class CreditApplyForm(forms.Form):
+    prefix = "credit"
+
     credit_note = forms.ChoiceField(label=_("Credit note"))
     invoice = forms.ChoiceField(label=_("Invoice"))
     amount = money_field(_("Amount"), required=False, help_text=_("Empty: as much as fits."))
@@ -154,6 +163,8 @@ class CreditApplyForm(forms.Form):
 
 
 class WriteOffForm(forms.Form):
+    prefix = "write_off"
+
     invoice = forms.ChoiceField(label=_("Invoice"))
     amount = money_field(_("Amount"))
     reason = forms.ChoiceField(label=_("Reason"), choices=WriteOffReason.choices)
@@ -168,20 +179,28 @@ class WriteOffForm(forms.Form):
 
 
 class NoteForm(forms.Form):
+    prefix = "note"
+
     text = forms.CharField(label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class PromiseForm(forms.Form):
+    prefix = "promise"
+
     promised_on = forms.DateField(label=_("Promised payment date"), widget=DATE_INPUT)
     amount = money_field(_("Amount"))
     note = forms.CharField(label=_("Note"), max_length=250, required=False)
 
 
 class CreditHoldForm(forms.Form):
+    prefix = "hold"
+
     reason = forms.CharField(label=_("Reason"), max_length=250, required=False)
 
 
 class CreditProfileForm(forms.ModelForm):
+    prefix = "profile"
+
     accepted_methods = forms.MultipleChoiceField(
         label=_("Accepted payment methods"),
         choices=PaymentMethod.choices,

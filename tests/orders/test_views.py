@@ -306,6 +306,58 @@ def test_customer_accepts_window_with_site_details(customer_client, proposed):
     )
 
 
+def test_refused_acceptance_shows_the_order_again_with_what_was_typed(customer_client, proposed, english):
+    order, window = proposed
+    response = customer_client.post(
+        reverse("orders:window_accept", kwargs={"number": order.number, "pk": window.pk}),
+        {
+            "has_loading_dock": "no",
+            "access_hours": "6 h 30 – 14 h",
+            "site_contact_name": "Lise Gagnon",
+            "site_contact_phone": "555-01",
+            "special_instructions": "Sonner à la porte 4",
+        },
+    )
+    # The order page again (not a redirect), with the error beside the telephone and every value kept.
+    assert response.status_code == 400
+    assert response.templates[0].name == "orders/order_detail.html"
+    form = response.context["accept_form"]
+    assert form.errors == {
+        "site_contact_phone": ["Enter a telephone number with its area code, for example 514 555-0123."]
+    }
+    page = response.content.decode()
+    assert "Enter a telephone number with its area code, for example 514 555-0123." in page
+    assert 'value="555-01"' in page and 'value="Lise Gagnon"' in page
+    assert 'value="6 h 30 – 14 h"' in page and "Sonner à la porte 4</textarea>" in page
+    assert '<option value="no" selected>' in page
+    window.refresh_from_db()
+    assert window.status == WindowStatus.PROPOSED and window.site_contact_name == ""
+
+
+def test_refused_acceptance_is_explained_in_french(customer_client, proposed):
+    order, window = proposed
+    response = customer_client.post(
+        reverse("orders:window_accept", kwargs={"number": order.number, "pk": window.pk}),
+        {"site_contact_name": "Lise Gagnon", "site_contact_phone": "12"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Saisissez un numéro de téléphone avec" in page
+    assert 'value="Lise Gagnon"' in page
+
+
+def test_refused_acceptance_of_a_window_answered_meanwhile_goes_back_to_the_order(
+    customer_client, customer_user, proposed
+):
+    order, window = proposed
+    services.delivery_window_accept(window=window, actor=customer_user)
+    response = customer_client.post(
+        reverse("orders:window_accept", kwargs={"number": order.number, "pk": window.pk}),
+        {"site_contact_phone": "12"},
+    )
+    assert response.status_code == 302 and response["Location"] == order.get_absolute_url()
+
+
 def test_customer_counter_proposes(customer_client, customer_user, proposed):
     order, window = proposed
     url = reverse("orders:window_counter", kwargs={"number": order.number, "pk": window.pk})
@@ -331,6 +383,30 @@ def test_counter_proposal_bad_input(customer_client, proposed, english):
     assert "Choose a date after today." in page and "The window must end after it starts." in page
     window.refresh_from_db()
     assert window.status == WindowStatus.PROPOSED
+
+
+def test_refused_counter_proposal_keeps_the_site_details(customer_client, proposed, english):
+    order, window = proposed
+    url = reverse("orders:window_counter", kwargs={"number": order.number, "pk": window.pk})
+    response = customer_client.post(
+        url,
+        {
+            "day": "2020-01-01",
+            "start": "13:00",
+            "end": "16:00",
+            "has_loading_dock": "yes",
+            "access_hours": "7 h – 15 h",
+            "site_contact_name": "Lise Gagnon",
+            "site_contact_phone": "514 555-0123",
+            "special_instructions": "Quai B",
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Choose a date after today." in page
+    assert 'value="Lise Gagnon"' in page and 'value="514 555-0123"' in page
+    assert 'value="7 h – 15 h"' in page and "Quai B</textarea>" in page
+    assert '<option value="yes" selected>' in page
 
 
 def test_viewer_role_cannot_answer_window(customer, viewer_user, proposed):
