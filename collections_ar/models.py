@@ -213,14 +213,7 @@ class Allocation(models.Model):
     created_at = models.DateTimeField(_("allocated at"), auto_now_add=True)
     # A reversed allocation stays as history; its amount no longer counts in the running totals.
     reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
-    reversed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("reversed by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    reversed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reversed by"), **ACTOR_LINK)
     reversal_reason = models.CharField(_("reason for the reversal"), max_length=250, blank=True)
 
     objects = AllocationQuerySet.as_manager()
