@@ -16,6 +16,7 @@ from billing.models import (
     BillingOptions,
     Dispute,
     DisputeAttachment,
+    DisputeEmail,
     DisputeEvent,
     DisputeMessage,
     DisputeStatus,
@@ -398,6 +399,12 @@ class DisputeEventInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class DisputeEmailInline(ReadOnlyInline):
+    model = DisputeEmail
+    fields = ["sent_at", "key", "recipient", "language"]
+    readonly_fields = fields
+
+
 @admin.register(Dispute)
 class DisputeAdmin(admin.ModelAdmin):
     list_display = [
@@ -447,7 +454,7 @@ class DisputeAdmin(admin.ModelAdmin):
         "credit_note",
         "updated_at",
     ]
-    inlines = [DisputeMessageInline, DisputeEventInline]
+    inlines = [DisputeMessageInline, DisputeEventInline, DisputeEmailInline]
     change_form_template = "admin/billing/dispute/change_form.html"
     actions = ["assign_to_me"]
 

@@ -52,3 +52,15 @@ def invoice_email_task(invoice_id: int, event: str, actor_id: int | None = None)
         return
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     invoice_email_send(invoice=invoice, event=event, actor=actor)
+
+
+@shared_task(name="billing.tasks.dispute_email_task")
+def dispute_email_task(dispute_id: int, key: str) -> int:
+    """Email one dispute event (opened, a message, a decision); the key row makes each email once."""
+    from billing.models import Dispute
+    from billing.services.dispute_notices import dispute_email_send
+
+    dispute = Dispute.objects.filter(pk=dispute_id).first()
+    if dispute is None:
+        return 0
+    return dispute_email_send(dispute=dispute, key=key)

@@ -137,6 +137,12 @@ class AllocationForm(InvoiceAmountsMixin, forms.Form):
         return data
 
 
+class AllocationReverseForm(forms.Form):
+    """An agent's reason for taking an allocation back (shown in the account's history)."""
+
+    reason = forms.CharField(label=_("Reason for the reversal"), max_length=250)
+
+
 class CreditApplyForm(forms.Form):
     prefix = "credit"
 

@@ -256,7 +256,9 @@ def recent_payments(*, customer: Customer, limit: int = 10) -> list[Payment]:
     """Latest payments with how they were applied (two queries)."""
     return list(
         Payment.objects.filter(customer=customer)
-        .prefetch_related(Prefetch("allocations", queryset=Allocation.objects.select_related("invoice")))
+        .prefetch_related(
+            Prefetch("allocations", queryset=Allocation.objects.in_force().select_related("invoice"))
+        )
         .order_by("-received_on", "-id")[:limit]
     )
 
@@ -390,7 +392,9 @@ def statement(*, customer: Customer, start: date, end: date) -> Statement:
         )
     payments = Payment.objects.filter(
         customer=customer, status=PaymentStatus.RECEIVED, received_on__range=(start, end)
-    ).prefetch_related(Prefetch("allocations", queryset=Allocation.objects.select_related("invoice")))
+    ).prefetch_related(
+        Prefetch("allocations", queryset=Allocation.objects.in_force().select_related("invoice"))
+    )
     for payment in payments:
         applied = ", ".join(f"{a.invoice.number}" for a in payment.allocations.all())
         lines.append(
@@ -443,14 +447,18 @@ def statement(*, customer: Customer, start: date, end: date) -> Statement:
 def invoice_receivable(*, invoice: Invoice) -> dict:
     """What was applied to an invoice: payments, credit notes, write-offs, and its open balance.
 
-    The account's running totals say which kinds were applied (each entry adds its positive amount,
-    and no account means nothing was): only those are read, one query for an untouched invoice.
+    The account's running totals say which kinds are applied (`paid` sums the allocations in force,
+    each entry adds its positive amount, and no account means nothing was ever applied): only those
+    are read, one query for an untouched invoice.
     """
     account = InvoiceAccount.objects.filter(invoice=invoice).first()
     allocations, credits, write_offs = [], [], []
     if account is not None and account.paid:
         allocations = list(
-            Allocation.objects.filter(invoice=invoice).select_related("payment").order_by("created_at", "id")
+            Allocation.objects.in_force()
+            .filter(invoice=invoice)
+            .select_related("payment")
+            .order_by("created_at", "id")
         )
     if account is not None and account.credited:
         credits = list(

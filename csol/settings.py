@@ -269,6 +269,10 @@ CSOL_DESKS = {
     "service": ["servicedesk"],
 }
 
+# A desk's shared mailbox, told of new customer work (disputes, replies) instead of each of its agents:
+# "billing=billing@example.com,service=desk@example.com". A desk without one emails its agents.
+CSOL_DESK_EMAILS = env.dict("CSOL_DESK_EMAILS", default={})
+
 # The portal's public address, for links in emails sent by background jobs (no request to build from).
 CSOL_PORTAL_URL = env("CSOL_PORTAL_URL", default="http://127.0.0.1:8000")
 

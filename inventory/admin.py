@@ -17,6 +17,7 @@ from inventory.imports import COLUMNS, records_import
 from inventory.models import (
     TRANSITIONS,
     ChangeRequest,
+    ChangeRequestEmail,
     ChangeStatus,
     EventKind,
     InventoryRecord,
@@ -48,6 +49,20 @@ class RecordEventInline(admin.TabularInline):
     ordering = ["-at", "-id"]
 
     def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ChangeRequestEmailInline(admin.TabularInline):
+    model = ChangeRequestEmail
+    extra = 0
+    can_delete = False
+    fields = ["sent_at", "event", "recipient", "language"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 
@@ -306,6 +321,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
     ]
     fields = [*readonly_fields, "decision_note"]
     actions = ["approve", "reject"]
+    inlines = [ChangeRequestEmailInline]
     change_form_template = "admin/inventory/changerequest/change_form.html"
 
     def has_add_permission(self, request):

@@ -21,6 +21,7 @@ from billing.models import (
     InvoiceStatus,
 )
 from billing.selectors import credited_total
+from billing.services.dispute_notices import dispute_email_enqueue
 from billing.services.invoices import credit_note_create
 from csol.core.money import format_money, quantize_money
 from csol.core.uploads import DOCUMENTS, safe_download_name, validate_uploads
@@ -88,6 +89,8 @@ def dispute_open(
         )
         _attach(first, files, types)
         DisputeEvent.objects.create(dispute=dispute, actor=actor, to_status=DisputeStatus.OPEN)
+        if not actor.is_staff:
+            dispute_email_enqueue(dispute=dispute, key="opened")
     return dispute
 
 
@@ -104,13 +107,17 @@ def dispute_transition(*, dispute: Dispute, to: str, actor, note: str = "") -> D
         previous = dispute.status
         dispute.status = to
         fields = ["status", "updated_at"]
-        if note and to in (DisputeStatus.ACCEPTED, DisputeStatus.REJECTED):
+        decided = to in (DisputeStatus.ACCEPTED, DisputeStatus.REJECTED)
+        if note and decided:
             dispute.resolution = note
             fields.append("resolution")
         dispute.save(update_fields=fields)
-        DisputeEvent.objects.create(
+        event = DisputeEvent.objects.create(
             dispute=dispute, actor=actor, from_status=previous, to_status=to, note=note
         )
+        if decided:
+            # The customer hears of the decision once it commits (with the credit note, or the reason).
+            dispute_email_enqueue(dispute=dispute, key=f"decision:{event.pk}")
     return dispute
 
 
@@ -132,6 +139,8 @@ def dispute_reply(*, dispute: Dispute, actor, viewer, body: str, files=()) -> Di
         )
         _attach(message, files, types)
         dispute.save(update_fields=["updated_at"])
+        # An agent's reply goes to the customer; a customer's to the agent handling it (or the desk).
+        dispute_email_enqueue(dispute=dispute, key=f"message:{message.pk}")
     if viewer.is_agent and dispute.status == DisputeStatus.OPEN:
         dispute_transition(dispute=dispute, to=DisputeStatus.UNDER_REVIEW, actor=actor)
     return message

@@ -197,6 +197,7 @@ class AttachmentAdmin(admin.ModelAdmin):
 @admin.register(RequestEvent)
 class RequestEventAdmin(admin.ModelAdmin):
     list_display = ["request", "kind", "old_value", "new_value", "actor", "created_at"]
+    fields = ["request", "kind", "old_value", "new_value", "actor", "created_at"]
     list_filter = ["kind"]
     search_fields = ["request__reference"]
     list_select_related = ["request", "actor"]
@@ -210,9 +211,9 @@ class RequestEventAdmin(admin.ModelAdmin):
 
 @admin.register(SentEmail)
 class SentEmailAdmin(admin.ModelAdmin):
-    list_display = ["request", "kind", "key", "recipient", "language", "sent_at"]
+    list_display = ["request", "kind", "key", "recipient", "address", "language", "sent_at"]
     list_filter = ["kind", "language"]
-    search_fields = ["request__reference", "recipient__email"]
+    search_fields = ["request__reference", "recipient__email", "address"]
     list_select_related = ["request", "recipient"]
 
     def has_add_permission(self, request):

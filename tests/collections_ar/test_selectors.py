@@ -13,7 +13,13 @@ from collections_ar.selectors import (
     statement,
     worklist,
 )
-from collections_ar.services import credit_note_apply, payment_allocate, payment_record, write_off_record
+from collections_ar.services import (
+    allocation_reverse,
+    credit_note_apply,
+    payment_allocate,
+    payment_record,
+    write_off_record,
+)
 from tests.collections_ar.factories import CreditNoteFactory, DisputeFactory, InvoiceFactory
 from tests.factories import CustomerFactory, UserFactory
 
@@ -175,3 +181,15 @@ def test_invoice_receivable_reads_only_what_was_applied(customer, today, django_
         receivable = invoice_receivable(invoice=paid)
     assert [a.amount for a in receivable["allocations"]] == [D("60.00")]
     assert receivable["open_balance"] == D("40.00")
+
+
+def test_invoice_receivable_leaves_out_reversed_payments(customer, agent, today):
+    invoice = InvoiceFactory(customer=customer, total=D("100.00"))
+    payment = payment_record(customer=customer, received_on=today, method="eft", amount=D("50.00"))
+    [allocation] = payment_allocate(payment=payment, lines=[(invoice, D("50.00"))], actor=agent)
+    allocation_reverse(allocation=allocation, actor=agent, reason="Applied to the wrong invoice")
+
+    receivable = invoice_receivable(invoice=invoice)
+
+    assert receivable["allocations"] == []
+    assert receivable["open_balance"] == D("100.00")
