@@ -411,3 +411,39 @@ def test_forbidden_actions_are_recorded_denied_accesses(who, path, customer):
     assert response.status_code == 403
     event = AuditEvent.objects.get(action=AuditAction.ACCESS_DENIED)
     assert (event.actor, event.path, event.changes) == (user, url, {"status": 403, "method": "GET"})
+
+
+def test_back_office_pages_outside_the_agents_desks_are_recorded_403s(customer, customer_user):
+    """The back office's own pages (credit, generation, dispute handling, import, answer) refuse an
+    agent without the desk's permission with a 403, recorded like any denied access."""
+    from django.urls import reverse
+
+    from billing.services import dispute_open
+    from csol.core.tenancy import viewer_for
+    from tests.billing.factories import make_invoice
+    from tests.factories import UserFactory
+    from tests.servicedesk.factories import make_request
+
+    invoice = make_invoice(customer)
+    dispute = dispute_open(
+        invoice=invoice,
+        actor=customer_user,
+        viewer=viewer_for(customer_user),
+        reason="price",
+        amount="1.00",
+        message="x",
+    )
+    service_request = make_request(customer, customer_user)
+    urls = [
+        reverse("admin:billing_invoice_credit", args=[invoice.pk]),
+        reverse("admin:billing_invoice_generate"),
+        reverse("admin:billing_dispute_handle", args=[dispute.pk]),
+        reverse("admin:inventory_inventoryrecord_import"),
+        reverse("admin:inventory_inventoryrecord_export"),
+        reverse("admin:servicedesk_servicerequest_reply", args=[service_request.pk]),
+    ]
+    outsider = UserFactory(email="desk-less@csol.example", is_staff=True)
+    client = signed_in(outsider)
+    assert {url: client.get(url).status_code for url in urls} == dict.fromkeys(urls, 403)
+    denied = AuditEvent.objects.filter(action=AuditAction.ACCESS_DENIED, actor=outsider)
+    assert sorted(denied.values_list("path", flat=True)) == sorted(urls)
