@@ -180,9 +180,7 @@ def test_one_command_starts_web_worker_and_one_beat(tmp_path):
         access = []
         for _ in range(30):
             log.seek(0)
-            access = [
-                json.loads(line) for line in log if line.startswith("{") and '"gunicorn.access"' in line
-            ]
+            access = [json.loads(line) for line in log if line.startswith("{") and '"gunicorn.access"' in line]
             if any(entry["path"] == "/healthz" for entry in access):
                 break
             time.sleep(0.5)
