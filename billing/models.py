@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from csol.core.models import ActorEvent
 from csol.core.tenancy import CustomerOwnedQuerySet
 
 
@@ -261,25 +262,16 @@ class InvoiceCounter(models.Model):
         return f"{self.year}: {self.last_number}"
 
 
-class InvoiceEvent(models.Model):
+class InvoiceEvent(ActorEvent):
     """What happened to a document, and who did it."""
 
     invoice = models.ForeignKey(
         Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="events"
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
     action = models.CharField(_("action"), max_length=30)
     from_status = models.CharField(_("from"), max_length=12, blank=True)
     to_status = models.CharField(_("to"), max_length=12, blank=True)
     note = models.CharField(_("note"), max_length=250, blank=True)
-    created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("invoice event")
@@ -538,24 +530,15 @@ class DisputeAttachment(models.Model):
         return self.original_name
 
 
-class DisputeEvent(models.Model):
+class DisputeEvent(ActorEvent):
     """A move of a dispute's status, with its actor."""
 
     dispute = models.ForeignKey(
         Dispute, verbose_name=_("dispute"), on_delete=models.CASCADE, related_name="events"
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
     from_status = models.CharField(_("from"), max_length=12, blank=True)
     to_status = models.CharField(_("to"), max_length=12)
     note = models.TextField(_("note"), blank=True)
-    created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("dispute event")

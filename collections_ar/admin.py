@@ -130,6 +130,7 @@ class InvoiceAccountAdmin(ReadOnlyAdmin):
 @admin.register(models.ReceivableEvent)
 class ReceivableEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "customer", "kind", "payment", "invoice", "amount", "actor"]
+    fields = ["customer", "kind", "payment", "invoice", "amount", "note", "actor"]
     list_filter = ["kind", "created_at"]
     search_fields = ["customer__number", "payment__number", "invoice__number", "note"]
     list_select_related = ["customer", "payment", "invoice", "actor"]

@@ -12,6 +12,7 @@ from django.db.models.functions import Abs
 from django.db.models.lookups import LessThan
 from django.utils.translation import gettext_lazy as _
 
+from csol.core.models import ACTOR_LINK, ActorEvent
 from csol.core.tenancy import CustomerOwnedQuerySet
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -99,14 +100,7 @@ class Payment(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.RECEIVED
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), **ACTOR_LINK)
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     objects = PaymentQuerySet.as_manager()
@@ -209,14 +203,7 @@ class Allocation(models.Model):
         "billing.Invoice", verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="allocations"
     )
     amount = models.DecimalField(_("amount"), **MONEY)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), **ACTOR_LINK)
     created_at = models.DateTimeField(_("allocated at"), auto_now_add=True)
 
     class Meta:
@@ -248,14 +235,7 @@ class CreditApplication(models.Model):
     )
     amount = models.DecimalField(_("amount"), **MONEY)
     applied_on = models.DateField(_("applied on"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), **ACTOR_LINK)
     created_at = models.DateTimeField(_("applied at"), auto_now_add=True)
 
     class Meta:
@@ -319,7 +299,7 @@ class EventKind(models.TextChoices):
     REMITTANCE_CONFIRMED = "remittance_confirmed", _("Remittance line confirmed")
 
 
-class ReceivableEvent(models.Model):
+class ReceivableEvent(ActorEvent):
     """Audit trail of every write on a customer's account, with who did it."""
 
     customer = models.ForeignKey(
@@ -344,15 +324,6 @@ class ReceivableEvent(models.Model):
     )
     amount = models.DecimalField(_("amount"), null=True, blank=True, **MONEY)
     note = models.CharField(_("note"), max_length=250, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("receivables event")
@@ -492,14 +463,7 @@ class RemittanceLine(models.Model):
         blank=True,
         related_name="remittance_line",
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), **ACTOR_LINK)
 
     class Meta:
         verbose_name = _("bank remittance line")
@@ -514,16 +478,24 @@ class RemittanceLine(models.Model):
         return f"{self.remittance_import} #{self.line_number}"
 
 
-class RemittanceMatch(models.Model):
+class InvoiceShare(models.Model):
+    """The part of an amount received that is meant for one invoice: one row of a split."""
+
+    invoice = models.ForeignKey(
+        "billing.Invoice", verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="+"
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+
+    class Meta:
+        abstract = True
+
+
+class RemittanceMatch(InvoiceShare):
     """A proposed (or agent-split) share of a remittance line for one invoice."""
 
     line = models.ForeignKey(
         RemittanceLine, verbose_name=_("line"), on_delete=models.CASCADE, related_name="matches"
     )
-    invoice = models.ForeignKey(
-        "billing.Invoice", verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="+"
-    )
-    amount = models.DecimalField(_("amount"), **MONEY)
 
     class Meta:
         verbose_name = _("proposed match")
@@ -601,14 +573,12 @@ class RemittanceAdvice(models.Model):
         return f"{self.customer}: {self.reference}"
 
 
-class RemittanceAdviceLine(models.Model):
+class RemittanceAdviceLine(InvoiceShare):
+    """How much of a remittance advice the customer says is for one invoice."""
+
     advice = models.ForeignKey(
         RemittanceAdvice, verbose_name=_("remittance advice"), on_delete=models.CASCADE, related_name="lines"
     )
-    invoice = models.ForeignKey(
-        "billing.Invoice", verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="+"
-    )
-    amount = models.DecimalField(_("amount"), **MONEY)
 
     class Meta:
         verbose_name = _("remittance advice line")

@@ -251,6 +251,7 @@ class AttachmentAdmin(admin.ModelAdmin):
 @admin.register(RequestEvent)
 class RequestEventAdmin(admin.ModelAdmin):
     list_display = ["request", "kind", "old_value", "new_value", "actor", "created_at"]
+    fields = ["request", "kind", "old_value", "new_value", "actor", "created_at"]
     list_filter = ["kind"]
     search_fields = ["request__reference"]
     list_select_related = ["request", "actor"]
