@@ -5,6 +5,7 @@ from datetime import date
 from celery import shared_task
 
 from billing.models import Invoice, InvoiceStatus
+from csol.core.task_base import TRANSIENT_ERRORS
 
 
 @shared_task(name="billing.tasks.invoice_generation_run")
@@ -27,8 +28,10 @@ def invoice_generation_run(
     }
 
 
+# Storing the PDF may also meet a passing file-system error (shared storage): retried with the
+# transient errors every task retries, not instead of them.
 @shared_task(
-    name="billing.tasks.invoice_document_task", autoretry_for=(OSError,), max_retries=3, retry_backoff=True
+    name="billing.tasks.invoice_document_task", autoretry_for=(*TRANSIENT_ERRORS, OSError), max_retries=3
 )
 def invoice_document_task(invoice_id: int) -> None:
     """After issue: render and store the PDF, then send the issue email (each once)."""

@@ -27,7 +27,7 @@ from billing.services import billing_options_update, dispute_open, dispute_reply
 from billing.services.documents import document_languages
 from billing.taxes import taxes_by_kind
 from csol.core.csv_export import csv_response
-from csol.core.uploads import safe_download_name
+from csol.core.uploads import attachment_disposition
 
 PAGE_SIZE = 25
 
@@ -156,7 +156,7 @@ def invoice_pdf(request, number):
     """The stored PDF (rendered now if the background job has not run yet)."""
     invoice = invoice_pdf_store(invoice=_visible_invoice(request, number))
     response = FileResponse(invoice.pdf.open("rb"), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{safe_download_name(invoice.number)}.pdf"'
+    response["Content-Disposition"] = attachment_disposition(f"{invoice.number}.pdf")
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -275,7 +275,7 @@ def dispute_attachment(request, number, pk, attachment_id):
     dispute = _visible_dispute(request, number, pk)
     attachment = get_object_or_404(DisputeAttachment, pk=attachment_id, message__dispute=dispute)
     response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{safe_download_name(attachment.original_name)}"'
+    response["Content-Disposition"] = attachment_disposition(attachment.original_name)
     response["Cache-Control"] = "private, no-store"
     return response
 

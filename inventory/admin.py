@@ -2,7 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -246,13 +246,13 @@ class InventoryRecordAdmin(admin.ModelAdmin):
     def export_view(self, request):
         """Every record matching the change list's current search and filters, in the import's columns."""
         if not self.has_view_permission(request):
-            raise PermissionError
+            raise PermissionDenied
         changelist = self.get_changelist_instance(request)
         return self._export(changelist.get_queryset(request))
 
     def import_view(self, request):
         if not self.has_add_permission(request):
-            raise PermissionError
+            raise PermissionDenied
         form = ImportForm(request.POST or None, request.FILES or None)
         errors = []
         if request.method == "POST" and form.is_valid():

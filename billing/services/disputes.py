@@ -20,7 +20,7 @@ from billing.models import (
     Invoice,
     InvoiceStatus,
 )
-from billing.selectors import credited_total
+from billing.selectors import credited_total, lines_with_tax
 from billing.services.dispute_notices import dispute_email_enqueue
 from billing.services.invoices import credit_note_create
 from csol.core.money import format_money, quantize_money
@@ -50,6 +50,32 @@ def _attach(message: DisputeMessage, files, types) -> None:
         )
 
 
+def dispute_amount_validate(*, invoice: Invoice, amount, lines=()) -> None:
+    """Refuse an amount above what may be disputed: what remains of the invoice and, when lines are
+    chosen, those lines' net with their share of the invoice's tax."""
+    amount = quantize_money(amount)
+    if amount <= 0:
+        raise ValidationError(_("The disputed amount must be more than zero."), code="amount")
+    remaining = invoice.total - credited_total(invoice=invoice)
+    lines = list(lines)
+    if lines:
+        maximum = lines_with_tax(invoice=invoice, lines=lines)
+        if maximum < remaining:
+            if amount > maximum:
+                raise ValidationError(
+                    _("The disputed amount cannot exceed %(amount)s, the chosen lines with their taxes.")
+                    % {"amount": format_money(maximum)},
+                    code="amount",
+                )
+            return
+    if amount > remaining:
+        raise ValidationError(
+            _("The disputed amount cannot exceed %(amount)s, what remains of the invoice.")
+            % {"amount": format_money(remaining)},
+            code="amount",
+        )
+
+
 def dispute_open(
     *, invoice: Invoice, actor, viewer, reason: str, amount, message: str, lines=(), files=()
 ) -> Dispute:
@@ -66,15 +92,7 @@ def dispute_open(
         lines = list(lines)
         if any(line.invoice_id != invoice.pk for line in lines):
             raise ValidationError(_("Choose lines of this invoice."), code="lines")
-        disputable = invoice.total - credited_total(invoice=invoice)
-        if amount <= 0:
-            raise ValidationError(_("The disputed amount must be more than zero."), code="amount")
-        if amount > disputable:
-            raise ValidationError(
-                _("The disputed amount cannot exceed %(amount)s, what remains of the invoice.")
-                % {"amount": format_money(disputable)},
-                code="amount",
-            )
+        dispute_amount_validate(invoice=invoice, amount=amount, lines=lines)
         dispute = Dispute.objects.create(
             invoice=invoice,
             amount=amount,
