@@ -580,3 +580,29 @@ class DisputeEvent(ActorEvent):
     @property
     def to_label(self) -> str:
         return DisputeStatus(self.to_status).label
+
+
+class DisputeEmail(models.Model):
+    """One email about a dispute to one address: written before sending, so each event is mailed once."""
+
+    dispute = models.ForeignKey(
+        Dispute, verbose_name=_("dispute"), on_delete=models.CASCADE, related_name="emails"
+    )
+    # "opened", "message:<message id>" or "decision:<event id>".
+    key = models.CharField(_("event"), max_length=40)
+    recipient = models.EmailField(_("recipient"))
+    language = models.CharField(_("language"), max_length=2)
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dispute email")
+        verbose_name_plural = _("dispute emails")
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dispute", "key", "recipient"], name="dispute_email_once_per_recipient"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.dispute_id} {self.key} → {self.recipient}"

@@ -1,6 +1,7 @@
 """Reads on billing documents, always through the viewer for customer-facing pages."""
 
 import hashlib
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -19,8 +20,8 @@ from billing.models import (
     InvoiceStatus,
     InvoicingMode,
 )
-from billing.taxes import taxes_by_kind
 from csol.core.keyset import KeysetPage, cursors_for, keyset_page, records
+from csol.core.money import quantize_money
 
 OPEN_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTLY_PAID)
 
@@ -196,8 +197,29 @@ def invoice_get(*, viewer, number: str) -> Invoice:
     )
 
 
-def invoice_taxes_by_kind(*, invoice: Invoice) -> list[tuple[str, Decimal]]:
-    return taxes_by_kind(invoice.taxes.all())
+def invoice_taxes(*, invoice: Invoice) -> list:
+    """The document's taxes in display order (ordered here: the model's ordering joins the invoice)."""
+    return list(invoice.taxes.order_by("kind", "province", "tax_category"))
+
+
+def invoice_line_rows(*, invoice: Invoice) -> list[dict]:
+    """The document's lines as plain rows of the columns its page shows, in one query.
+
+    An invoice may have hundreds of lines: model instances cost more to build and to read in a
+    template than the data itself, and the model's ordering ("invoice", ...) would join the invoice.
+    """
+    return list(
+        invoice.lines.order_by("line_number").values(
+            "line_number",
+            "description",
+            "reference",
+            "quantity",
+            "unit_price",
+            "net_amount",
+            "tax_category",
+            "province",
+        )
+    )
 
 
 def invoice_amounts_due(*, viewer, today: date | None = None) -> dict:
@@ -210,6 +232,34 @@ def invoice_amounts_due(*, viewer, today: date | None = None) -> dict:
         open_count=Count("id"),
         overdue_count=Count("id", filter=Q(due_date__lt=today)),
     )
+
+
+def lines_with_tax(*, invoice: Invoice, lines) -> Decimal:
+    """Net of the chosen lines of an invoice plus their share of its tax.
+
+    Tax is charged per (place of supply, tax category) group on the group's summed net, so a line's
+    share is the group's tax × line net / group net. The shares of the chosen lines are added per
+    group and rounded once per group: choosing every line gives back exactly the invoice's tax,
+    where rounding each line could add up to a cent more per line.
+    """
+    group_net: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    chosen_net: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    chosen = {line.pk for line in lines}
+    for pk, province, category, net in invoice.lines.values_list(
+        "pk", "province", "tax_category", "net_amount"
+    ):
+        group_net[(province, category)] += net
+        if pk in chosen:
+            chosen_net[(province, category)] += net
+    group_tax: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for province, category, amount in invoice.taxes.values_list("province", "tax_category", "amount"):
+        group_tax[(province, category)] += amount
+    total = Decimal("0.00")
+    for key, net in chosen_net.items():
+        total += net
+        if group_net[key]:
+            total += quantize_money(group_tax[key] * net / group_net[key])
+    return total
 
 
 def dispute_list(*, viewer) -> QuerySet:

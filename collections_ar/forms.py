@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from collections_ar.models import CustomerCreditProfile, PaymentMethod, WriteOffReason
+from collections_ar.services.remittance import REMITTANCE_FILE
+from csol.core.uploads import validate_uploads
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
 MAX_STATEMENT_DAYS = 3 * 366
@@ -137,6 +139,12 @@ class AllocationForm(InvoiceAmountsMixin, forms.Form):
         return data
 
 
+class AllocationReverseForm(forms.Form):
+    """An agent's reason for taking an allocation back (shown in the account's history)."""
+
+    reason = forms.CharField(label=_("Reason for the reversal"), max_length=250)
+
+
 class CreditApplyForm(forms.Form):
     prefix = "credit"
 
@@ -223,6 +231,12 @@ class CreditProfileForm(forms.ModelForm):
 
 class RemittanceUploadForm(forms.Form):
     file = forms.FileField(label=_("Bank remittance file (CSV)"))
+
+    def clean_file(self):
+        # Size and type by content through the one upload validator, before the view reads the file.
+        upload = self.cleaned_data["file"]
+        validate_uploads([upload], REMITTANCE_FILE)
+        return upload
 
 
 class LineCustomerForm(forms.Form):

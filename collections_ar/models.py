@@ -193,8 +193,14 @@ class InvoiceAccount(models.Model):
         return str(self.invoice)
 
 
+class AllocationQuerySet(models.QuerySet):
+    def in_force(self):
+        """Allocations not reversed: those the payment's and the invoice's running totals count."""
+        return self.filter(reversed_at__isnull=True)
+
+
 class Allocation(models.Model):
-    """Part of a payment applied to one invoice."""
+    """Part of a payment applied to one invoice (until an agent reverses it)."""
 
     payment = models.ForeignKey(
         Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="allocations"
@@ -205,17 +211,35 @@ class Allocation(models.Model):
     amount = models.DecimalField(_("amount"), **MONEY)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), **ACTOR_LINK)
     created_at = models.DateTimeField(_("allocated at"), auto_now_add=True)
+    # A reversed allocation stays as history; its amount no longer counts in the running totals.
+    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
+    reversed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reversed by"), **ACTOR_LINK)
+    reversal_reason = models.CharField(_("reason for the reversal"), max_length=250, blank=True)
+
+    objects = AllocationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("allocation")
         verbose_name_plural = _("allocations")
         ordering = ["created_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount__gt=0), name="allocation_amount_positive")
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="allocation_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(reversed_at__isnull=True, reversed_by__isnull=True, reversal_reason="")
+                | (
+                    models.Q(reversed_at__isnull=False, reversed_by__isnull=False)
+                    & ~models.Q(reversal_reason="")
+                ),
+                name="allocation_reversal_complete",
+            ),
         ]
 
     def __str__(self):
         return f"{self.payment} → {self.invoice}: {self.amount}"
+
+    @property
+    def is_reversed(self) -> bool:
+        return self.reversed_at is not None
 
 
 class CreditApplication(models.Model):
@@ -292,6 +316,7 @@ class EventKind(models.TextChoices):
     PAYMENT_RECORDED = "payment_recorded", _("Payment recorded")
     PAYMENT_VOIDED = "payment_voided", _("Payment voided")
     ALLOCATED = "allocated", _("Payment allocated")
+    ALLOCATION_REVERSED = "allocation_reversed", _("Allocation reversed")
     CREDIT_APPLIED = "credit_applied", _("Credit note applied")
     WRITTEN_OFF = "written_off", _("Written off")
     CREDIT_HOLD = "credit_hold", _("Put on credit hold")

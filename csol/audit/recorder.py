@@ -59,6 +59,36 @@ def record(
     return event
 
 
+def record_created(objs, *, using: str | None = None, batch_size: int = 1000) -> None:
+    """CREATE events for rows inserted with `bulk_create()` (which sends no signals), written in bulk too."""
+    objs = list(objs)
+    if not objs:
+        return
+    actor = current_actor()
+    model = type(objs[0])
+    content_type = ContentType.objects.db_manager(using or "default").get_for_model(
+        model, for_concrete_model=False
+    )
+    fields = tracked_fields(model)
+    events = [
+        AuditEvent(
+            action=AuditAction.CREATE,
+            actor_id=actor.user_id,
+            actor_label=actor.label[:150],
+            acting_as_id=actor.acting_as_id,
+            source=actor.source[:12],
+            content_type=content_type,
+            object_id=str(obj.pk)[:64],
+            object_repr=_safe_str(obj)[:200],
+            customer_id=customer_id_of(obj),
+            changes={k: [None, _jsonable(v)] for k, v in _values(obj, fields).items() if v not in (None, "")},
+            ip=actor.ip,
+        )
+        for obj in objs
+    ]
+    AuditEvent.objects.using(using or "default").bulk_create(events, batch_size=batch_size)
+
+
 def _safe_str(obj) -> str:
     try:
         return str(obj)
@@ -74,19 +104,28 @@ def customer_id_of(obj) -> int | None:
         return obj.pk
     if hasattr(obj, "customer_id"):
         return obj.customer_id
-    path = getattr(type(obj)._default_manager.get_queryset(), "customer_field", None)
+    path = customer_path(type(obj))
+    if path is None:
+        return None
+    *hops, last = path.split("__")
+    target = obj
+    try:
+        for hop in hops:
+            target = getattr(target, hop, None)
+            if target is None:
+                return None
+    except ObjectDoesNotExist:
+        return None
+    return getattr(target, f"{last}_id", None)
+
+
+def customer_path(model) -> str | None:
+    """How a model without a customer field reaches its customer: its queryset's `customer_field`,
+    else settings.AUDIT_CUSTOMER_PATHS."""
+    path = getattr(model._default_manager.get_queryset(), "customer_field", None)
     if path and path != "customer":
-        *hops, last = path.split("__")
-        target = obj
-        try:
-            for hop in hops:
-                target = getattr(target, hop, None)
-                if target is None:
-                    return None
-        except ObjectDoesNotExist:
-            return None
-        return getattr(target, f"{last}_id", None)
-    return None
+        return path
+    return getattr(settings, "AUDIT_CUSTOMER_PATHS", {}).get(model._meta.label)
 
 
 def _jsonable(value):

@@ -425,10 +425,14 @@ class EmailKind(models.TextChoices):
     ACKNOWLEDGEMENT = "ack", _("Acknowledgement")
     REPLY = "reply", _("Reply")
     RESOLUTION = "resolution", _("Resolution")
+    CUSTOMER_REPLY = "cust_reply", _("Customer reply, to the agents")
 
 
 class SentEmail(models.Model):
-    """One email per (request, business key, recipient): written before sending, so it goes once."""
+    """One email per (request, business key, recipient): written before sending, so it goes once.
+
+    The recipient is a user, or only an address for a desk's shared mailbox (`CSOL_DESK_EMAILS`).
+    """
 
     request = models.ForeignKey(
         ServiceRequest,
@@ -437,11 +441,17 @@ class SentEmail(models.Model):
         related_name="sent_emails",
     )
     kind = models.CharField(_("kind"), max_length=12, choices=EmailKind.choices)
-    # "ack", "reply:<message id>" or "resolution:<event id>".
+    # "ack", "reply:<message id>", "resolution:<event id>" or "customer-reply:<message id>".
     key = models.CharField(_("key"), max_length=40)
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
     )
+    address = models.EmailField(_("address"), blank=True)
     language = models.CharField(_("language"), max_length=2)
     sent_at = models.DateTimeField(pgettext_lazy("email", "sent"), default=timezone.now)
 
@@ -450,7 +460,12 @@ class SentEmail(models.Model):
         verbose_name_plural = _("sent emails")
         constraints = [
             models.UniqueConstraint(fields=["request", "key", "recipient"], name="sr_email_once"),
+            models.UniqueConstraint(
+                fields=["request", "key", "address"],
+                condition=models.Q(recipient__isnull=True),
+                name="sr_email_once_per_address",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.request_id} {self.key} → {self.recipient_id}"
+        return f"{self.request_id} {self.key} → {self.recipient_id or self.address}"

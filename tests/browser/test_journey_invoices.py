@@ -107,12 +107,17 @@ def test_customer_disputes_an_invoice_line(page, payables, language):
     expect(line_box).to_be_checked()
     expect(amount).to_have_value("5000.00")
 
-    # Second try: the message is there, but the amount is more than what remains of the invoice
+    # Second try: the message is there, but the amount is more than line 2 with its share of the tax
+    # (200.00 + 29.95 of GST and QST in Quebec, + 10.00 of GST in Alberta)
     message.fill("La TVQ a été comptée deux fois sur la ligne 2.")
     with page.expect_navigation():
         page.get_by_role("button", name=text("Send the dispute", language)).click()
-    too_much = text("The disputed amount cannot exceed %(amount)s, what remains of the invoice.", language)
-    expect(page.get_by_text(too_much % {"amount": format_money(invoice.total, language)})).to_be_visible()
+    too_much = text(
+        "The disputed amount cannot exceed %(amount)s, the chosen lines with their taxes.", language
+    )
+    line_cap = Decimal("229.95") if language == "fr" else Decimal("210.00")
+    expect(page.get_by_text(too_much % {"amount": format_money(line_cap, language)})).to_be_visible()
+    expect(amount).to_have_value("5000.00")
     expect(message).to_have_value("La TVQ a été comptée deux fois sur la ligne 2.")
     expect(line_box).to_be_checked()
     assert not Dispute.objects.exists()

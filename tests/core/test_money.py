@@ -25,6 +25,14 @@ def test_format_money(amount, language, expected):
     assert format_money(amount, language) == expected
 
 
+@pytest.mark.parametrize("amount", [0, 7, "12.5", 0.1, Decimal("-0.001")])
+def test_format_money_takes_what_templates_pass(amount):
+    # Integers, strings and floats reach the filter too; negative zero keeps babel's sign.
+    from babel.numbers import format_currency
+
+    assert format_money(amount, "en") == format_currency(quantize_money(amount), "CAD", locale="en_CA")
+
+
 def test_money_filter_follows_the_active_language():
     template = Template("{{ amount|money }}")
     with translation.override("fr"):

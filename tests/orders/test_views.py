@@ -170,6 +170,29 @@ def test_detail_query_ceiling(customer_client, customer, agent, lines, django_as
     assert response.status_code == 200
 
 
+def test_detail_query_count_does_not_grow_with_lines(
+    customer_client, customer, agent, django_assert_max_num_queries
+):
+    product = ProductFactory()
+
+    def scheduled_order(lines):
+        order = advance(
+            make_order(customer, actor=agent, lines=lines, product=product), S.SCHEDULED, actor=agent
+        )
+        services.delivery_window_propose(
+            order=order, starts_at=tomorrow_at(9), ends_at=tomorrow_at(12), actor=agent
+        )
+        return order
+
+    one, many = scheduled_order(1), scheduled_order(200)
+    with django_assert_max_num_queries(10) as few:
+        assert customer_client.get(detail_url(one)).status_code == 200
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = customer_client.get(detail_url(many))
+    assert response.status_code == 200
+    assert response.content.decode().count(f"<td>{product.sku}") == 200
+
+
 # CSV ------------------------------------------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0006_invoice_language_and_number_check'),
+        ('billing', '0007_dispute_email'),
         ('core', '0002_outbox_two_factor'),
     ]
 
