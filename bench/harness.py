@@ -51,19 +51,30 @@ def sql_timer():
 
 def measure(name: str, call, *, runs: int = 50, warmup: int = 5) -> Figure:
     """Time `call()` (returns a response or anything); the query count is the last run's."""
-    figure = Figure(name)
+    return measure_together([(name, call)], runs=runs, warmup=warmup)[0]
+
+
+def measure_together(calls: list[tuple[str, object]], *, runs: int = 50, warmup: int = 5) -> list[Figure]:
+    """As measure() for each (name, call), the calls taking turns: run 1 of each, then run 2 of each.
+
+    On a shared machine the load changes from one second to the next; measured one after the other,
+    a page and its baseline would see different loads and their ratio would wander.
+    """
+    figures = [Figure(name) for name, _call in calls]
     for _ in range(warmup):
-        call()
+        for _name, call in calls:
+            call()
     for _ in range(runs):
-        with sql_timer() as timer:
-            start = time.perf_counter()
-            response = call()
-            elapsed = time.perf_counter() - start
-        figure.times_ms.append(elapsed * 1000)
-        figure.queries = timer.count
-        figure.sql_ms = timer.seconds * 1000
-        figure.status = getattr(response, "status_code", 0)
-    return figure
+        for figure, (_name, call) in zip(figures, calls, strict=True):
+            with sql_timer() as timer:
+                start = time.perf_counter()
+                response = call()
+                elapsed = time.perf_counter() - start
+            figure.times_ms.append(elapsed * 1000)
+            figure.queries = timer.count
+            figure.sql_ms = timer.seconds * 1000
+            figure.status = getattr(response, "status_code", 0)
+    return figures
 
 
 def get(client: Client, url: str):

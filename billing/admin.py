@@ -2,7 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -16,6 +16,7 @@ from billing.models import (
     BillingOptions,
     Dispute,
     DisputeAttachment,
+    DisputeEmail,
     DisputeEvent,
     DisputeMessage,
     DisputeStatus,
@@ -249,7 +250,7 @@ class InvoiceAdmin(admin.ModelAdmin):
         """Cancel (full credit) or credit part of an issued invoice, with a reason."""
         invoice = get_object_or_404(Invoice, pk=pk)
         if not self.has_change_permission(request, invoice):
-            raise PermissionError
+            raise PermissionDenied
         form = CreditForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -285,7 +286,7 @@ class InvoiceAdmin(admin.ModelAdmin):
     def generate_view(self, request):
         """Run invoice generation now, for one customer or all, up to a date (in the background)."""
         if not self.has_change_permission(request):
-            raise PermissionError
+            raise PermissionDenied
         form = GenerateForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             from billing.tasks import invoice_generation_run
@@ -398,6 +399,12 @@ class DisputeEventInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class DisputeEmailInline(ReadOnlyInline):
+    model = DisputeEmail
+    fields = ["sent_at", "key", "recipient", "language"]
+    readonly_fields = fields
+
+
 @admin.register(Dispute)
 class DisputeAdmin(admin.ModelAdmin):
     list_display = [
@@ -447,7 +454,7 @@ class DisputeAdmin(admin.ModelAdmin):
         "credit_note",
         "updated_at",
     ]
-    inlines = [DisputeMessageInline, DisputeEventInline]
+    inlines = [DisputeMessageInline, DisputeEventInline, DisputeEmailInline]
     change_form_template = "admin/billing/dispute/change_form.html"
     actions = ["assign_to_me"]
 
@@ -488,7 +495,7 @@ class DisputeAdmin(admin.ModelAdmin):
         """Reply, review, accept with a credit note, reject with a reason, or close."""
         dispute = get_object_or_404(Dispute.objects.select_related("invoice"), pk=pk)
         if not self.has_change_permission(request, dispute):
-            raise PermissionError
+            raise PermissionDenied
         form = DisputeHandleForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data

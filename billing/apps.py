@@ -50,6 +50,7 @@ class BillingConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from billing import receivers  # noqa: F401  (renews the invoice list's totals version)
         from csol.portal.registry import Area, register_area
 
         post_migrate.connect(_restore_tax_rates, sender=self)

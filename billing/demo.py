@@ -26,94 +26,35 @@ OPTIONS = {
     "C-100003": ("per_order", False, "en", ""),
 }
 
-# (customer, demo reference, days before today, PO, [(description, quantity, unit price, category, province)])
+# (customer, demo reference, days before today, PO, place of supply of its lines)
 INVOICES = [
-    (
-        "C-100001",
-        "DEMO-QC-1",
-        75,
-        "BO-4471",
-        [
-            ("Serveur lame modèle 9120, livraison à Québec", 2, "4850.00", "standard", "QC"),
-            ("Installation et mise en service", 1, "1200.00", "standard", "QC"),
-        ],
-    ),
-    (
-        "C-100001",
-        "DEMO-QC-2",
-        40,
-        "BO-4522",
-        [
-            ("Contrat d'entretien matériel, octobre", 1, "980.00", "standard", "QC"),
-            ("Guide de l'administrateur (publication imprimée)", 3, "45.00", "zero_rated", "QC"),
-        ],
-    ),
-    (
-        "C-100001",
-        "DEMO-QC-3",
-        8,
-        "BO-4610",
-        [
-            ("Permis d'utilisation — logiciel de sauvegarde, 25 postes", 25, "38.50", "pst_exempt", "QC"),
-        ],
-    ),
-    (
-        "C-100002",
-        "DEMO-ON-1",
-        62,
-        "",
-        [
-            ("Rack storage array 7300, shipped to Mississauga", 1, "18250.00", "standard", "ON"),
-            ("Software subscription and support, annual", 1, "3600.00", "standard", "ON"),
-        ],
-    ),
-    (
-        "C-100002",
-        "DEMO-ON-2",
-        20,
-        "",
-        [
-            ("Hardware maintenance, November", 1, "1450.00", "standard", "ON"),
-        ],
-    ),
-    (
-        "C-100003",
-        "DEMO-BC-1",
-        50,
-        "PT-2026-88",
-        [
-            ("Rugged laptop model 14X", 10, "1890.00", "standard", "BC"),
-            ("Software licence, fleet management", 10, "120.00", "pst_exempt", "BC"),
-        ],
-    ),
-    (
-        "C-100003",
-        "DEMO-BC-2",
-        12,
-        "PT-2026-97",
-        [
-            ("On-site service call", 3, "275.00", "standard", "BC"),
-        ],
-    ),
-    (
-        "C-100004",
-        "DEMO-NS-1",
-        35,
-        "ASC-311",
-        [
-            ("Label printers model L40, shipped to Halifax", 4, "640.00", "standard", "NS"),
-        ],
-    ),
-    (
-        "C-100005",
-        "DEMO-AB-1",
-        28,
-        "PES-7781",
-        [
-            ("Edge server model E2, shipped to Calgary", 2, "5200.00", "standard", "AB"),
-            ("Remote monitoring service, quarterly", 1, "900.00", "standard", "AB"),
-        ],
-    ),
+    ("C-100001", "DEMO-QC-1", 75, "BO-4471", "QC"),
+    ("C-100001", "DEMO-QC-2", 40, "BO-4522", "QC"),
+    ("C-100001", "DEMO-QC-3", 8, "BO-4610", "QC"),
+    ("C-100002", "DEMO-ON-1", 62, "", "ON"),
+    ("C-100002", "DEMO-ON-2", 20, "", "ON"),
+    ("C-100003", "DEMO-BC-1", 50, "PT-2026-88", "BC"),
+    ("C-100003", "DEMO-BC-2", 12, "PT-2026-97", "BC"),
+    ("C-100004", "DEMO-NS-1", 35, "ASC-311", "NS"),
+    ("C-100005", "DEMO-AB-1", 28, "PES-7781", "AB"),
+]
+
+# (demo reference, description, quantity, unit price, tax category), in line order
+LINES = [
+    ("DEMO-QC-1", "Serveur lame modèle 9120, livraison à Québec", 2, "4850.00", "standard"),
+    ("DEMO-QC-1", "Installation et mise en service", 1, "1200.00", "standard"),
+    ("DEMO-QC-2", "Contrat d'entretien matériel, octobre", 1, "980.00", "standard"),
+    ("DEMO-QC-2", "Guide de l'administrateur (publication imprimée)", 3, "45.00", "zero_rated"),
+    ("DEMO-QC-3", "Permis d'utilisation — logiciel de sauvegarde, 25 postes", 25, "38.50", "pst_exempt"),
+    ("DEMO-ON-1", "Rack storage array 7300, shipped to Mississauga", 1, "18250.00", "standard"),
+    ("DEMO-ON-1", "Software subscription and support, annual", 1, "3600.00", "standard"),
+    ("DEMO-ON-2", "Hardware maintenance, November", 1, "1450.00", "standard"),
+    ("DEMO-BC-1", "Rugged laptop model 14X", 10, "1890.00", "standard"),
+    ("DEMO-BC-1", "Software licence, fleet management", 10, "120.00", "pst_exempt"),
+    ("DEMO-BC-2", "On-site service call", 3, "275.00", "standard"),
+    ("DEMO-NS-1", "Label printers model L40, shipped to Halifax", 4, "640.00", "standard"),
+    ("DEMO-AB-1", "Edge server model E2, shipped to Calgary", 2, "5200.00", "standard"),
+    ("DEMO-AB-1", "Remote monitoring service, quarterly", 1, "900.00", "standard"),
 ]
 
 
@@ -138,7 +79,7 @@ def seed_billing(*, stdout=None):
     today = timezone.localdate()
     issued: dict[str, Invoice] = {}
     # Oldest first, so numbers follow dates as they would have.
-    for number, reference, days_ago, po, lines in sorted(INVOICES, key=lambda row: -row[2]):
+    for number, reference, days_ago, po, province in sorted(INVOICES, key=lambda row: -row[2]):
         customer = customers.get(number)
         if customer is None:
             continue
@@ -147,15 +88,16 @@ def seed_billing(*, stdout=None):
             issued[reference] = existing
             continue
         draft = invoice_draft_create(customer=customer, po_number=po, reference=reference, actor=agent)
-        for description, quantity, price, category, province in lines:
-            invoice_line_add(
-                invoice=draft,
-                description=description,
-                quantity=quantity,
-                unit_price=Decimal(price),
-                tax_category=category,
-                province=province,
-            )
+        for line_reference, description, quantity, price, category in LINES:
+            if line_reference == reference:
+                invoice_line_add(
+                    invoice=draft,
+                    description=description,
+                    quantity=quantity,
+                    unit_price=Decimal(price),
+                    tax_category=category,
+                    province=province,
+                )
         issued[reference] = invoice_issue(
             invoice=draft, actor=agent, on=max(today - timedelta(days=days_ago), date(today.year, 1, 1))
         )

@@ -6,11 +6,15 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import BillingOptions, DisputeReason
+from billing.services import dispute_amount_validate
 from csol.core.uploads import DOCUMENTS, MEGABYTE
 
 
 class InvoiceFilterForm(forms.Form):
     STATUS_CHOICES = [("", _("All")), ("open", _("Open")), ("overdue", _("Overdue")), ("paid", _("Paid"))]
+    # Fixed choices, no per-request initial values: csol.core.templatetags.form_fields draws the
+    # unbound form once per language.
+    unbound_html_is_constant = True
 
     status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
     date_from = forms.DateField(
@@ -96,6 +100,17 @@ class DisputeForm(forms.Form):
         self.invoice = invoice
         self.fields["lines"].queryset = invoice.lines.all()
         self.fields["lines"].label_from_instance = lambda line: f"{line.line_number}. {line.description}"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("amount") is not None and "lines" not in self.errors:
+            try:
+                dispute_amount_validate(
+                    invoice=self.invoice, amount=data["amount"], lines=data.get("lines") or ()
+                )
+            except ValidationError as exc:
+                self.add_error("amount", exc)
+        return data
 
 
 class DisputeReplyForm(forms.Form):

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from csol.core.models import ActorEvent
 from csol.core.tenancy import CustomerOwnedQuerySet
 
 
@@ -135,6 +136,31 @@ class Invoice(models.Model):
         )
 
 
+class InvoiceListVersion(models.Model):
+    """Changes each time a customer's invoices change (billing/receivers.py, after commit).
+
+    The invoice list's totals (count and sums of the filtered documents) are cached under a key
+    holding this token, so a change of any invoice of the customer sends the next page view to the
+    database, in every process (the token is read from the database, not from the cache).
+    """
+
+    customer = models.OneToOneField(
+        "core.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+    )
+    token = models.CharField(_("version"), max_length=32)
+
+    class Meta:
+        verbose_name = _("invoice list version")
+        verbose_name_plural = _("invoice list versions")
+
+    def __str__(self):
+        return f"{self.customer_id}: {self.token}"
+
+
 class InvoiceLine(models.Model):
     invoice = models.ForeignKey(
         Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="lines"
@@ -261,25 +287,16 @@ class InvoiceCounter(models.Model):
         return f"{self.year}: {self.last_number}"
 
 
-class InvoiceEvent(models.Model):
+class InvoiceEvent(ActorEvent):
     """What happened to a document, and who did it."""
 
     invoice = models.ForeignKey(
         Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="events"
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
     action = models.CharField(_("action"), max_length=30)
     from_status = models.CharField(_("from"), max_length=12, blank=True)
     to_status = models.CharField(_("to"), max_length=12, blank=True)
     note = models.CharField(_("note"), max_length=250, blank=True)
-    created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("invoice event")
@@ -538,24 +555,15 @@ class DisputeAttachment(models.Model):
         return self.original_name
 
 
-class DisputeEvent(models.Model):
+class DisputeEvent(ActorEvent):
     """A move of a dispute's status, with its actor."""
 
     dispute = models.ForeignKey(
         Dispute, verbose_name=_("dispute"), on_delete=models.CASCADE, related_name="events"
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
     from_status = models.CharField(_("from"), max_length=12, blank=True)
     to_status = models.CharField(_("to"), max_length=12)
     note = models.TextField(_("note"), blank=True)
-    created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("dispute event")
@@ -572,3 +580,29 @@ class DisputeEvent(models.Model):
     @property
     def to_label(self) -> str:
         return DisputeStatus(self.to_status).label
+
+
+class DisputeEmail(models.Model):
+    """One email about a dispute to one address: written before sending, so each event is mailed once."""
+
+    dispute = models.ForeignKey(
+        Dispute, verbose_name=_("dispute"), on_delete=models.CASCADE, related_name="emails"
+    )
+    # "opened", "message:<message id>" or "decision:<event id>".
+    key = models.CharField(_("event"), max_length=40)
+    recipient = models.EmailField(_("recipient"))
+    language = models.CharField(_("language"), max_length=2)
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dispute email")
+        verbose_name_plural = _("dispute emails")
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dispute", "key", "recipient"], name="dispute_email_once_per_recipient"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.dispute_id} {self.key} → {self.recipient}"

@@ -7,6 +7,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from billing.models import Invoice, InvoiceStatus
+from csol.core.task_base import TRANSIENT_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +40,10 @@ def invoice_generation_run(
     }
 
 
+# Storing the PDF may also meet a passing file-system error (shared storage): retried with the
+# transient errors every task retries, not instead of them.
 @shared_task(
-    name="billing.tasks.invoice_documents_task", autoretry_for=(OSError,), max_retries=3, retry_backoff=True
+    name="billing.tasks.invoice_documents_task", autoretry_for=(*TRANSIENT_ERRORS, OSError), max_retries=3
 )
 def invoice_documents_task(invoice_ids: list[int]) -> int:
     """After issue: render and store a batch's PDFs, then send each issue email (each once)."""
@@ -50,7 +53,7 @@ def invoice_documents_task(invoice_ids: list[int]) -> int:
 
 
 @shared_task(
-    name="billing.tasks.invoice_document_task", autoretry_for=(OSError,), max_retries=3, retry_backoff=True
+    name="billing.tasks.invoice_document_task", autoretry_for=(*TRANSIENT_ERRORS, OSError), max_retries=3
 )
 def invoice_document_task(invoice_id: int) -> None:
     """One document's PDF and issue email: jobs queued before issuing went by batches."""
@@ -71,3 +74,15 @@ def invoice_email_task(invoice_id: int, event: str, actor_id: int | None = None)
         return
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     invoice_email_send(invoice=invoice, event=event, actor=actor)
+
+
+@shared_task(name="billing.tasks.dispute_email_task")
+def dispute_email_task(dispute_id: int, key: str) -> int:
+    """Email one dispute event (opened, a message, a decision); the key row makes each email once."""
+    from billing.models import Dispute
+    from billing.services.dispute_notices import dispute_email_send
+
+    dispute = Dispute.objects.filter(pk=dispute_id).first()
+    if dispute is None:
+        return 0
+    return dispute_email_send(dispute=dispute, key=key)

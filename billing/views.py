@@ -17,21 +17,25 @@ from billing.selectors import (
     InvoiceFilter,
     billing_options_for,
     dispute_list,
+    invoice_line_rows,
     invoice_list,
-    invoice_list_totals,
+    invoice_list_totals_cached,
     invoice_page,
-    invoice_taxes_by_kind,
+    invoice_taxes,
 )
 from billing.services import billing_options_update, dispute_open, dispute_reply, invoice_pdf_store
 from billing.services.documents import document_languages
+from billing.taxes import taxes_by_kind
 from csol.core.csv_export import csv_response
-from csol.core.uploads import safe_download_name
+from csol.core.uploads import attachment_disposition
 
 PAGE_SIZE = 25
 
 
 def _filters(request) -> tuple[InvoiceFilterForm, InvoiceFilter]:
-    form = InvoiceFilterForm(request.GET or None)
+    # No filter chosen (the pager's own parameters only): the unbound form.
+    chosen = any(name in request.GET for name in InvoiceFilterForm.base_fields)
+    form = InvoiceFilterForm(request.GET if chosen else None)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         return form, InvoiceFilter(
@@ -61,9 +65,11 @@ def _visible_invoice(request, number: str) -> Invoice:
 def invoice_list_view(request):
     form, filters = _filters(request)
     qs = invoice_list(viewer=request.viewer, filters=filters)
-    totals = invoice_list_totals(qs)
+    totals = invoice_list_totals_cached(viewer=request.viewer, filters=filters, qs=qs)
+    show_customer = not request.viewer.active_customer_id
     page = invoice_page(
         qs,
+        with_customer=show_customer,
         count=totals["count"],
         number=_page_number(request),
         after=request.GET.get("after", "")[:200],
@@ -82,6 +88,7 @@ def invoice_list_view(request):
             "totals": totals,
             "query": query.urlencode(),
             "can_pay": request.viewer.can("pay"),
+            "show_customer": show_customer,
         },
     )
 
@@ -129,15 +136,18 @@ def invoice_detail(request, number):
         render_to_string(template, {**context, "invoice": invoice, "viewer": viewer}, request=request)
         for template, context in invoice_detail_panels(invoice=invoice, viewer=viewer)
     ]
+    taxes = invoice_taxes(invoice=invoice)
     return render(
         request,
         "billing/invoice_detail.html",
         {
             "invoice": invoice,
-            "lines": invoice.lines.all(),
-            "taxes": invoice.taxes.all(),
-            "taxes_by_kind": invoice_taxes_by_kind(invoice=invoice),
-            "credit_notes": invoice.credit_notes.exclude(status="draft").order_by("issue_date", "id"),
+            "lines": invoice_line_rows(invoice=invoice),
+            "taxes": taxes,
+            "taxes_by_kind": taxes_by_kind(taxes),
+            "credit_notes": []
+            if invoice.is_credit_note
+            else invoice.credit_notes.exclude(status="draft").order_by("issue_date", "id"),
             "disputes": invoice.disputes.order_by("-created_at"),
             "panels": panels,
             "can_dispute": viewer.can("pay", invoice.customer_id) and not invoice.is_credit_note,
@@ -151,7 +161,7 @@ def invoice_pdf(request, number):
     """The stored PDF (rendered now if the background job has not run yet)."""
     invoice = invoice_pdf_store(invoice=_visible_invoice(request, number))
     response = FileResponse(invoice.pdf.open("rb"), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{safe_download_name(invoice.number)}.pdf"'
+    response["Content-Disposition"] = attachment_disposition(f"{invoice.number}.pdf")
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -270,7 +280,7 @@ def dispute_attachment(request, number, pk, attachment_id):
     dispute = _visible_dispute(request, number, pk)
     attachment = get_object_or_404(DisputeAttachment, pk=attachment_id, message__dispute=dispute)
     response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{safe_download_name(attachment.original_name)}"'
+    response["Content-Disposition"] = attachment_disposition(attachment.original_name)
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -3,10 +3,13 @@ the running totals and applied amounts are read-only here."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from collections_ar import models
+from collections_ar.forms import AllocationReverseForm
 from collections_ar.services import (
+    allocation_reverse,
     customer_credit_hold_set,
     payment_allocate_oldest_first,
     payment_transition,
@@ -31,7 +34,16 @@ class AllocationInline(admin.TabularInline):
     model = models.Allocation
     extra = 0
     can_delete = False
-    readonly_fields = ["invoice", "amount", "created_by", "created_at"]
+    fields = [
+        "invoice",
+        "amount",
+        "created_by",
+        "created_at",
+        "reversed_at",
+        "reversed_by",
+        "reversal_reason",
+    ]
+    readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -95,12 +107,56 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ReversedFilter(admin.SimpleListFilter):
+    title = _("reversed")
+    parameter_name = "reversed"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("In force")), ("yes", _("Reversed"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.in_force()
+        if self.value() == "yes":
+            return queryset.filter(reversed_at__isnull=False)
+        return queryset
+
+
 @admin.register(models.Allocation)
 class AllocationAdmin(ReadOnlyAdmin):
-    list_display = ["payment", "invoice", "amount", "created_by", "created_at"]
-    list_filter = ["created_at"]
+    list_display = ["payment", "invoice", "amount", "created_by", "created_at", "reversed_at", "reversed_by"]
+    list_filter = [ReversedFilter, "created_at"]
     search_fields = ["payment__number", "invoice__number", "payment__customer__number"]
-    list_select_related = ["payment", "invoice", "created_by"]
+    list_select_related = ["payment", "invoice", "created_by", "reversed_by"]
+    actions = ["reverse"]
+
+    def has_reverse_permission(self, request):
+        return request.user.has_perm("collections_ar.change_allocation")
+
+    @admin.action(description=_("Reverse the selected allocations"), permissions=["reverse"])
+    def reverse(self, request, queryset):
+        """Ask the reason, then reverse each allocation through the service (one refusal stops none)."""
+        form = AllocationReverseForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            reason = form.cleaned_data["reason"]
+            _run(
+                self,
+                request,
+                queryset.order_by("pk"),
+                lambda allocation: allocation_reverse(
+                    allocation=allocation, actor=request.user, reason=reason
+                ),
+                _("%(count)s allocations reversed."),
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Reverse allocations"),
+            "allocations": queryset.select_related("payment", "invoice"),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/collections_ar/allocation/reverse.html", context)
 
 
 @admin.register(models.CreditApplication)
@@ -130,6 +186,7 @@ class InvoiceAccountAdmin(ReadOnlyAdmin):
 @admin.register(models.ReceivableEvent)
 class ReceivableEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "customer", "kind", "payment", "invoice", "amount", "actor"]
+    fields = ["customer", "kind", "payment", "invoice", "amount", "note", "actor"]
     list_filter = ["kind", "created_at"]
     search_fields = ["customer__number", "payment__number", "invoice__number", "note"]
     list_select_related = ["customer", "payment", "invoice", "actor"]

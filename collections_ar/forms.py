@@ -1,4 +1,9 @@
-"""Forms of the receivables pages. Customer forms name their fields; amounts are Decimal."""
+"""Forms of the receivables pages. Customer forms name their fields; amounts are Decimal.
+
+The agent's customer page shows seven forms at once (payment, write-off, credit note, note, promise,
+credit hold, settings): each has its own `prefix`, so no two fields share a name or an HTML id, and
+the views that receive them read the same prefix from the class.
+"""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -8,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from collections_ar.models import CustomerCreditProfile, PaymentMethod, WriteOffReason
+from collections_ar.services.remittance import REMITTANCE_FILE
+from csol.core.uploads import validate_uploads
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
 MAX_STATEMENT_DAYS = 3 * 366
@@ -101,6 +108,8 @@ class RemittanceAdviceForm(InvoiceAmountsMixin, forms.Form):
 
 
 class PaymentForm(forms.Form):
+    prefix = "payment"
+
     customer_number = forms.CharField(label=_("Customer number"), max_length=20)
     received_on = forms.DateField(label=_("Date received"), widget=DATE_INPUT)
     method = forms.ChoiceField(label=_("Payment method"), choices=PaymentMethod.choices)
@@ -130,7 +139,15 @@ class AllocationForm(InvoiceAmountsMixin, forms.Form):
         return data
 
 
+class AllocationReverseForm(forms.Form):
+    """An agent's reason for taking an allocation back (shown in the account's history)."""
+
+    reason = forms.CharField(label=_("Reason for the reversal"), max_length=250)
+
+
 class CreditApplyForm(forms.Form):
+    prefix = "credit"
+
     credit_note = forms.ChoiceField(label=_("Credit note"))
     invoice = forms.ChoiceField(label=_("Invoice"))
     amount = money_field(_("Amount"), required=False, help_text=_("Empty: as much as fits."))
@@ -148,6 +165,8 @@ class CreditApplyForm(forms.Form):
 
 
 class WriteOffForm(forms.Form):
+    prefix = "write_off"
+
     invoice = forms.ChoiceField(label=_("Invoice"))
     amount = money_field(_("Amount"))
     reason = forms.ChoiceField(label=_("Reason"), choices=WriteOffReason.choices)
@@ -162,20 +181,28 @@ class WriteOffForm(forms.Form):
 
 
 class NoteForm(forms.Form):
+    prefix = "note"
+
     text = forms.CharField(label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class PromiseForm(forms.Form):
+    prefix = "promise"
+
     promised_on = forms.DateField(label=_("Promised payment date"), widget=DATE_INPUT)
     amount = money_field(_("Amount"))
     note = forms.CharField(label=_("Note"), max_length=250, required=False)
 
 
 class CreditHoldForm(forms.Form):
+    prefix = "hold"
+
     reason = forms.CharField(label=_("Reason"), max_length=250, required=False)
 
 
 class CreditProfileForm(forms.ModelForm):
+    prefix = "profile"
+
     accepted_methods = forms.MultipleChoiceField(
         label=_("Accepted payment methods"),
         choices=PaymentMethod.choices,
@@ -204,6 +231,12 @@ class CreditProfileForm(forms.ModelForm):
 
 class RemittanceUploadForm(forms.Form):
     file = forms.FileField(label=_("Bank remittance file (CSV)"))
+
+    def clean_file(self):
+        # Size and type by content through the one upload validator, before the view reads the file.
+        upload = self.cleaned_data["file"]
+        validate_uploads([upload], REMITTANCE_FILE)
+        return upload
 
 
 class LineCustomerForm(forms.Form):

@@ -12,6 +12,7 @@ from django.db.models.functions import Abs
 from django.db.models.lookups import LessThan
 from django.utils.translation import gettext_lazy as _
 
+from csol.core.models import ACTOR_LINK, ActorEvent
 from csol.core.tenancy import CustomerOwnedQuerySet
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -99,14 +100,7 @@ class Payment(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.RECEIVED
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), **ACTOR_LINK)
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     objects = PaymentQuerySet.as_manager()
@@ -199,8 +193,14 @@ class InvoiceAccount(models.Model):
         return str(self.invoice)
 
 
+class AllocationQuerySet(models.QuerySet):
+    def in_force(self):
+        """Allocations not reversed: those the payment's and the invoice's running totals count."""
+        return self.filter(reversed_at__isnull=True)
+
+
 class Allocation(models.Model):
-    """Part of a payment applied to one invoice."""
+    """Part of a payment applied to one invoice (until an agent reverses it)."""
 
     payment = models.ForeignKey(
         Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="allocations"
@@ -209,26 +209,37 @@ class Allocation(models.Model):
         "billing.Invoice", verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="allocations"
     )
     amount = models.DecimalField(_("amount"), **MONEY)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), **ACTOR_LINK)
     created_at = models.DateTimeField(_("allocated at"), auto_now_add=True)
+    # A reversed allocation stays as history; its amount no longer counts in the running totals.
+    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
+    reversed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reversed by"), **ACTOR_LINK)
+    reversal_reason = models.CharField(_("reason for the reversal"), max_length=250, blank=True)
+
+    objects = AllocationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("allocation")
         verbose_name_plural = _("allocations")
         ordering = ["created_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount__gt=0), name="allocation_amount_positive")
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="allocation_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(reversed_at__isnull=True, reversed_by__isnull=True, reversal_reason="")
+                | (
+                    models.Q(reversed_at__isnull=False, reversed_by__isnull=False)
+                    & ~models.Q(reversal_reason="")
+                ),
+                name="allocation_reversal_complete",
+            ),
         ]
 
     def __str__(self):
         return f"{self.payment} → {self.invoice}: {self.amount}"
+
+    @property
+    def is_reversed(self) -> bool:
+        return self.reversed_at is not None
 
 
 class CreditApplication(models.Model):
@@ -248,14 +259,7 @@ class CreditApplication(models.Model):
     )
     amount = models.DecimalField(_("amount"), **MONEY)
     applied_on = models.DateField(_("applied on"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), **ACTOR_LINK)
     created_at = models.DateTimeField(_("applied at"), auto_now_add=True)
 
     class Meta:
@@ -312,6 +316,7 @@ class EventKind(models.TextChoices):
     PAYMENT_RECORDED = "payment_recorded", _("Payment recorded")
     PAYMENT_VOIDED = "payment_voided", _("Payment voided")
     ALLOCATED = "allocated", _("Payment allocated")
+    ALLOCATION_REVERSED = "allocation_reversed", _("Allocation reversed")
     CREDIT_APPLIED = "credit_applied", _("Credit note applied")
     WRITTEN_OFF = "written_off", _("Written off")
     CREDIT_HOLD = "credit_hold", _("Put on credit hold")
@@ -319,7 +324,7 @@ class EventKind(models.TextChoices):
     REMITTANCE_CONFIRMED = "remittance_confirmed", _("Remittance line confirmed")
 
 
-class ReceivableEvent(models.Model):
+class ReceivableEvent(ActorEvent):
     """Audit trail of every write on a customer's account, with who did it."""
 
     customer = models.ForeignKey(
@@ -344,15 +349,6 @@ class ReceivableEvent(models.Model):
     )
     amount = models.DecimalField(_("amount"), null=True, blank=True, **MONEY)
     note = models.CharField(_("note"), max_length=250, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("receivables event")
@@ -492,14 +488,7 @@ class RemittanceLine(models.Model):
         blank=True,
         related_name="remittance_line",
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), **ACTOR_LINK)
 
     class Meta:
         verbose_name = _("bank remittance line")
@@ -514,16 +503,24 @@ class RemittanceLine(models.Model):
         return f"{self.remittance_import} #{self.line_number}"
 
 
-class RemittanceMatch(models.Model):
+class InvoiceShare(models.Model):
+    """The part of an amount received that is meant for one invoice: one row of a split."""
+
+    invoice = models.ForeignKey(
+        "billing.Invoice", verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="+"
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+
+    class Meta:
+        abstract = True
+
+
+class RemittanceMatch(InvoiceShare):
     """A proposed (or agent-split) share of a remittance line for one invoice."""
 
     line = models.ForeignKey(
         RemittanceLine, verbose_name=_("line"), on_delete=models.CASCADE, related_name="matches"
     )
-    invoice = models.ForeignKey(
-        "billing.Invoice", verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="+"
-    )
-    amount = models.DecimalField(_("amount"), **MONEY)
 
     class Meta:
         verbose_name = _("proposed match")
@@ -601,14 +598,12 @@ class RemittanceAdvice(models.Model):
         return f"{self.customer}: {self.reference}"
 
 
-class RemittanceAdviceLine(models.Model):
+class RemittanceAdviceLine(InvoiceShare):
+    """How much of a remittance advice the customer says is for one invoice."""
+
     advice = models.ForeignKey(
         RemittanceAdvice, verbose_name=_("remittance advice"), on_delete=models.CASCADE, related_name="lines"
     )
-    invoice = models.ForeignKey(
-        "billing.Invoice", verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="+"
-    )
-    amount = models.DecimalField(_("amount"), **MONEY)
 
     class Meta:
         verbose_name = _("remittance advice line")

@@ -33,6 +33,7 @@ from collections_ar.models import (
     Allocation,
     CreditApplication,
     CustomerCreditProfile,
+    InvoiceAccount,
     Payment,
     PaymentStatus,
     WriteOff,
@@ -289,7 +290,9 @@ def recent_payments(*, customer: Customer, limit: int = 10) -> list[Payment]:
     """Latest payments with how they were applied (two queries)."""
     return list(
         Payment.objects.filter(customer=customer)
-        .prefetch_related(Prefetch("allocations", queryset=Allocation.objects.select_related("invoice")))
+        .prefetch_related(
+            Prefetch("allocations", queryset=Allocation.objects.in_force().select_related("invoice"))
+        )
         .order_by("-received_on", "-id")[:limit]
     )
 
@@ -423,7 +426,9 @@ def statement(*, customer: Customer, start: date, end: date) -> Statement:
         )
     payments = Payment.objects.filter(
         customer=customer, status=PaymentStatus.RECEIVED, received_on__range=(start, end)
-    ).prefetch_related(Prefetch("allocations", queryset=Allocation.objects.select_related("invoice")))
+    ).prefetch_related(
+        Prefetch("allocations", queryset=Allocation.objects.in_force().select_related("invoice"))
+    )
     for payment in payments:
         applied = ", ".join(f"{a.invoice.number}" for a in payment.allocations.all())
         lines.append(
@@ -474,17 +479,29 @@ def statement(*, customer: Customer, start: date, end: date) -> Statement:
 
 
 def invoice_receivable(*, invoice: Invoice) -> dict:
-    """What was applied to an invoice: payments, credit notes, write-offs, and its open balance."""
-    allocations = list(
-        Allocation.objects.filter(invoice=invoice).select_related("payment").order_by("created_at", "id")
-    )
-    credits = list(
-        CreditApplication.objects.filter(invoice=invoice)
-        .select_related("credit_note")
-        .order_by("created_at", "id")
-    )
-    write_offs = list(WriteOff.objects.filter(invoice=invoice).order_by("written_off_on", "id"))
-    account = getattr(invoice, "receivable", None) if hasattr(invoice, "receivable") else None
+    """What was applied to an invoice: payments, credit notes, write-offs, and its open balance.
+
+    The account's running totals say which kinds are applied (`paid` sums the allocations in force,
+    each entry adds its positive amount, and no account means nothing was ever applied): only those
+    are read, one query for an untouched invoice.
+    """
+    account = InvoiceAccount.objects.filter(invoice=invoice).first()
+    allocations, credits, write_offs = [], [], []
+    if account is not None and account.paid:
+        allocations = list(
+            Allocation.objects.in_force()
+            .filter(invoice=invoice)
+            .select_related("payment")
+            .order_by("created_at", "id")
+        )
+    if account is not None and account.credited:
+        credits = list(
+            CreditApplication.objects.filter(invoice=invoice)
+            .select_related("credit_note")
+            .order_by("created_at", "id")
+        )
+    if account is not None and account.written_off:
+        write_offs = list(WriteOff.objects.filter(invoice=invoice).order_by("written_off_on", "id"))
     open_balance = account.open_balance if account is not None else abs(invoice.total)
     return {
         "invoice": invoice,

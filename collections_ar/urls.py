@@ -14,6 +14,11 @@ urlpatterns = [
     path("agent/payments/<str:number>/", agent.payment_view, name="payment"),
     path("agent/payments/<str:number>/auto/", agent.payment_auto_allocate, name="payment_auto"),
     path("agent/payments/<str:number>/void/", agent.payment_void, name="payment_void"),
+    path(
+        "agent/payments/<str:number>/allocations/<int:pk>/reverse/",
+        agent.allocation_reverse_view,
+        name="allocation_reverse",
+    ),
     path("agent/reconciliation/", reconciliation.imports, name="imports"),
     path("agent/reconciliation/<int:pk>/", reconciliation.import_detail, name="import"),
     path("agent/reconciliation/lines/<int:pk>/", reconciliation.line_detail, name="line"),

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contracts.dates import cancellation_deadline
+from csol.core.models import ACTOR_LINK
 from csol.core.tenancy import CustomerOwnedQuerySet
 
 
@@ -181,14 +182,7 @@ class ContractEvent(models.Model):
     from_status = models.CharField(_("from"), max_length=12, choices=ContractStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=12, choices=ContractStatus.choices, blank=True)
     note = models.CharField(_("note"), max_length=250, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), **ACTOR_LINK)
     at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:

@@ -107,7 +107,7 @@ TEMPLATES = [
                     ],
                 )
             ],
-            "builtins": ["csol.core.templatetags.money"],
+            "builtins": ["csol.core.templatetags.money", "csol.core.templatetags.dates"],
         },
     }
 ]
@@ -248,14 +248,24 @@ AUDITED_MODELS = [
     "billing.Invoice",  # invoices and credit notes
     "billing.InvoiceLine",
     "billing.Dispute",
+    "billing.BillingOptions",  # who receives the invoices
     "collections_ar.CustomerCreditProfile",
     "collections_ar.Payment",
     "collections_ar.Allocation",
     "collections_ar.CreditApplication",
     "collections_ar.WriteOff",
     "collections_ar.PromiseToPay",
+    "collections_ar.RemittanceAdvice",
     "servicedesk.ServiceRequest",
 ]
+# Audited models with neither a customer field nor a queryset `customer_field`: the path from each to
+# its customer, so that its events are listed under the customer (system check audit.E002).
+AUDIT_CUSTOMER_PATHS = {
+    "billing.InvoiceLine": "invoice__customer",
+    "collections_ar.Allocation": "payment__customer",
+    "collections_ar.CreditApplication": "invoice__customer",
+    "collections_ar.WriteOff": "invoice__customer",
+}
 AUDIT_EXCLUDED_FIELDS = ["password", "last_login"]
 # Behind a load balancer that appends the client's address to X-Forwarded-For.
 CSOL_BEHIND_PROXY = env.bool("CSOL_BEHIND_PROXY", default=False)
@@ -268,6 +278,10 @@ CSOL_DESKS = {
     "collections": ["collections_ar"],
     "service": ["servicedesk"],
 }
+
+# A desk's shared mailbox, told of new customer work (disputes, replies) instead of each of its agents:
+# "billing=billing@example.com,service=desk@example.com". A desk without one emails its agents.
+CSOL_DESK_EMAILS = env.dict("CSOL_DESK_EMAILS", default={})
 
 # The portal's public address, for links in emails sent by background jobs (no request to build from).
 CSOL_PORTAL_URL = env("CSOL_PORTAL_URL", default="http://127.0.0.1:8000")

@@ -2,7 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -17,6 +17,7 @@ from inventory.imports import COLUMNS, records_import
 from inventory.models import (
     TRANSITIONS,
     ChangeRequest,
+    ChangeRequestEmail,
     ChangeStatus,
     EventKind,
     InventoryRecord,
@@ -48,6 +49,20 @@ class RecordEventInline(admin.TabularInline):
     ordering = ["-at", "-id"]
 
     def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ChangeRequestEmailInline(admin.TabularInline):
+    model = ChangeRequestEmail
+    extra = 0
+    can_delete = False
+    fields = ["sent_at", "event", "recipient", "language"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 
@@ -231,13 +246,13 @@ class InventoryRecordAdmin(admin.ModelAdmin):
     def export_view(self, request):
         """Every record matching the change list's current search and filters, in the import's columns."""
         if not self.has_view_permission(request):
-            raise PermissionError
+            raise PermissionDenied
         changelist = self.get_changelist_instance(request)
         return self._export(changelist.get_queryset(request))
 
     def import_view(self, request):
         if not self.has_add_permission(request):
-            raise PermissionError
+            raise PermissionDenied
         form = ImportForm(request.POST or None, request.FILES or None)
         errors = []
         if request.method == "POST" and form.is_valid():
@@ -306,6 +321,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
     ]
     fields = [*readonly_fields, "decision_note"]
     actions = ["approve", "reject"]
+    inlines = [ChangeRequestEmailInline]
     change_form_template = "admin/inventory/changerequest/change_form.html"
 
     def has_add_permission(self, request):

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from csol.audit import recorder
 from csol.core.models import Customer, Site
 from inventory.models import EventKind, InventoryRecord, RecordEvent, RecordStatus
 from inventory.services import normalise_serial
@@ -202,6 +203,7 @@ def records_import(*, upload, actor) -> ImportResult:
                 ],
                 batch_size=1000,
             )
+            recorder.record_created(created)
     except IntegrityError:
         # Someone recorded one of these serial numbers meanwhile: nothing was kept.
         result.errors.append(

@@ -302,3 +302,28 @@ class ChangeRequest(models.Model):
 
     def __str__(self):
         return _("%(change)s for %(record)s") % {"change": self.get_kind_display(), "record": self.record}
+
+
+class ChangeRequestEmail(models.Model):
+    """The decision's email to whoever reported the change: written with the send, so it goes once."""
+
+    change_request = models.ForeignKey(
+        ChangeRequest, verbose_name=_("change request"), on_delete=models.CASCADE, related_name="emails"
+    )
+    event = models.CharField(_("event"), max_length=10, choices=ChangeStatus.choices)
+    recipient = models.EmailField(_("recipient"))
+    language = models.CharField(_("language"), max_length=2)
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("change request email")
+        verbose_name_plural = _("change request emails")
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["change_request", "event", "recipient"], name="inventory_cr_email_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.change_request_id} {self.event} → {self.recipient}"

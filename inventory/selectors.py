@@ -266,12 +266,16 @@ def search_querysets(*, viewer, query: str, today: date | None = None):
         conditions, ranks = phase(term)
         if conditions is None:
             continue
-        yield (
-            with_coverage(visible.filter(conditions), today=today)
-            .annotate(match_rank=Case(*ranks, default=Value(5), output_field=IntegerField()))
-            .select_related("site", "product", "customer")
-            .order_by("match_rank", "machine_type", "model", "serial_number", "pk")
+        records = with_coverage(visible.filter(conditions), today=today).select_related(
+            "site", "product", "customer"
         )
+        order = ["machine_type", "model", "serial_number", "pk"]
+        if len(ranks) > 1:
+            # Several kinds of match: the best kind first. A term that can only be a serial number
+            # (the usual lookup) has one kind: no rank to compute, a plain index lookup.
+            records = records.annotate(match_rank=Case(*ranks, default=Value(5), output_field=IntegerField()))
+            order.insert(0, "match_rank")
+        yield records.order_by(*order)
 
 
 def record_search(*, viewer, query: str, limit: int = SEARCH_LIMIT, today: date | None = None) -> list:

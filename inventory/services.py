@@ -3,17 +3,23 @@
 import re
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.utils import timezone
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from csol.core.emails import send_templated_email
+from csol.core.jobs import enqueue
 from csol.core.models import Site
+from csol.core.tenancy import Viewer
 from inventory.models import (
     CHANGE_TRANSITIONS,
     TRANSITIONS,
     ChangeKind,
     ChangeRequest,
+    ChangeRequestEmail,
     ChangeStatus,
     EventKind,
     InventoryRecord,
@@ -269,6 +275,10 @@ def _decide(change: ChangeRequest, to: str, actor, note: str) -> ChangeRequest:
     change.decided_at = timezone.now()
     change.decision_note = note
     change.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    from inventory.tasks import change_request_decision_email
+
+    # The administrator who reported it hears of the decision once it commits.
+    enqueue(change_request_decision_email, change.pk)
     return change
 
 
@@ -302,9 +312,52 @@ def change_request_approve(*, change: ChangeRequest, actor, note: str = "") -> C
 
 
 def change_request_reject(*, change: ChangeRequest, actor, note: str = "") -> ChangeRequest:
-    """An agent rejects: the record stays as it was."""
+    """An agent rejects, with the reason the customer is told: the record stays as it was."""
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError(
+            _("Give the reason for the rejection in the agent's note: the customer is told."), code="reason"
+        )
     with transaction.atomic():
         return _decide(change, ChangeStatus.REJECTED, actor, note)
+
+
+def change_request_email_send(*, change: ChangeRequest) -> bool:
+    """Email the decision to whoever reported the change, once; False when already sent or not due."""
+    change = (
+        ChangeRequest.objects.select_related("record__product", "record__site", "new_site", "requested_by")
+        .filter(pk=change.pk)
+        .first()
+    )
+    if change is None or change.status == ChangeStatus.PENDING:
+        return False
+    user = change.requested_by
+    # Told only while they may still see the record: an active member of the customer.
+    if not user.is_active or not user.email or change.customer_id not in Viewer(user=user).roles:
+        return False
+    language = user.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        path = reverse("inventory:detail", kwargs={"pk": change.record_id})
+    try:
+        with transaction.atomic():
+            ChangeRequestEmail.objects.create(
+                change_request=change, event=change.status, recipient=user.email.lower(), language=language
+            )
+            send_templated_email(
+                to=[user.email],
+                template="inventory/emails/change_decision",
+                language=language,
+                context={
+                    "change": change,
+                    "record": change.record,
+                    "approved": change.status == ChangeStatus.APPROVED,
+                    "recipient": user,
+                    "url": settings.CSOL_PORTAL_URL.rstrip("/") + path,
+                },
+            )
+    except IntegrityError:
+        return False  # already sent (a retried or duplicated task)
+    return True
 
 
 # --- Deliveries -------------------------------------------------------------------------------------

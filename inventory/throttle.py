@@ -20,14 +20,14 @@ def lookup_allowed(user) -> bool:
     """Count one lookup for the user in the current minute; False once the limit is passed."""
     window = int(time.time() // WINDOW_SECONDS)
     key = f"inventory:lookups:{user.pk}:{window}"
-    # add() is atomic where the cache is shared (Redis, memcached): the first lookup creates the
-    # counter, the next ones increment it.
-    if cache.add(key, 1, timeout=WINDOW_SECONDS * 2):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.set(key, 1, timeout=WINDOW_SECONDS * 2)
+    # One cache operation per lookup once the minute's counter exists: incr() is atomic where the
+    # cache is shared (Redis, memcached) and refuses a missing key; the first lookup of the minute
+    # creates the counter with add() (atomic too: of two racing first lookups, one increments).
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        if cache.add(key, 1, timeout=WINDOW_SECONDS * 2):
             count = 1
+        else:
+            count = cache.incr(key)
     return count <= lookup_limit(user)

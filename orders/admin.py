@@ -529,6 +529,7 @@ class DeliveryWindowAdmin(admin.ModelAdmin):
 @admin.register(OrderEvent)
 class OrderEventAdmin(admin.ModelAdmin):
     list_display = ["order", "kind", "from_status", "to_status", "actor", "created_at"]
+    fields = ["order", "kind", "from_status", "to_status", "actor", "shipment", "note"]
     list_filter = ["kind", "to_status", "created_at"]
     list_select_related = ["order", "actor"]
     search_fields = ["=order__number"]

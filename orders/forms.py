@@ -25,6 +25,10 @@ class TimeInput(forms.TimeInput):
 
 
 class OrderFilterForm(forms.Form):
+    # Fixed choices, no per-request initial values: csol.core.templatetags.form_fields draws the
+    # unbound form once per language.
+    unbound_html_is_constant = True
+
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,

@@ -8,6 +8,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from csol.core.models import ActorEvent
 from csol.core.tenancy import CustomerOwnedQuerySet
 
 
@@ -238,21 +239,13 @@ class OrderEventQuerySet(CustomerOwnedQuerySet):
     customer_field = "order__customer"
 
 
-class OrderEvent(models.Model):
+class OrderEvent(ActorEvent):
     """One entry of an order's timeline: who did what, when."""
 
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=20, choices=OrderEventKind.choices)
     from_status = models.CharField(_("from status"), max_length=16, choices=OrderStatus.choices, blank=True)
     to_status = models.CharField(_("to status"), max_length=16, choices=OrderStatus.choices, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
     shipment = models.ForeignKey(
         "Shipment",
         verbose_name=_("shipment"),
@@ -262,7 +255,7 @@ class OrderEvent(models.Model):
         related_name="+",
     )
     note = models.CharField(_("note"), max_length=500, blank=True)
-    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)  # labelled as the timeline's column
 
     objects = OrderEventQuerySet.as_manager()
 

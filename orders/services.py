@@ -169,13 +169,13 @@ def _deliver_remaining(*, order: Order, actor) -> None:
 
 def _mark_lines_delivered(*, order: Order, line_ids: Iterable[int], on: date, actor) -> list[int]:
     """Set delivered_at on lines not yet delivered and tell the listeners (installed base), once per line."""
-    pending = list(
-        OrderLine.objects.filter(order=order, id__in=list(line_ids), delivered_at__isnull=True).values_list(
-            "id", flat=True
-        )
-    )
+    lines = list(OrderLine.objects.filter(order=order, id__in=list(line_ids), delivered_at__isnull=True))
+    # One save per line, not QuerySet.update(): each delivery date is in the audit trail.
+    for line in lines:
+        line.delivered_at = on
+        line.save(update_fields=["delivered_at"])
+    pending = [line.id for line in lines]
     if pending:
-        OrderLine.objects.filter(id__in=pending).update(delivered_at=on)
         hooks.notify_lines_delivered(line_ids=pending, actor=actor)
     return pending
 

@@ -35,9 +35,9 @@ PER_PAGE = 25
 
 
 def _filters(request) -> tuple[OrderFilterForm, OrderFilters]:
-    form = OrderFilterForm(request.GET or None)
-    if not request.GET:
-        return OrderFilterForm(), OrderFilters()
+    if not any(name in request.GET for name in OrderFilterForm.base_fields):
+        return OrderFilterForm(), OrderFilters()  # no filter chosen (the pager's own parameters only)
+    form = OrderFilterForm(request.GET)
     if form.is_valid():
         data = form.cleaned_data
     else:
@@ -149,6 +149,11 @@ def order_export(request):
 
 @login_required
 def order_detail_view(request, number):
+    return render(request, "orders/order_detail.html", _detail_context(request, number))
+
+
+def _detail_context(request, number, *, accept_form=None) -> dict:
+    """The order page; `accept_form` is the customer's refused answer, shown with its errors."""
     viewer = request.viewer
     order = order_detail(viewer=viewer, number=number)
     window = current_window(order)
@@ -158,18 +163,16 @@ def order_detail_view(request, number):
         and window.proposed_by_side == WindowSide.CSO
         and can_confirm_delivery(viewer=viewer, order=order)
     )
-    return render(
-        request,
-        "orders/order_detail.html",
-        {
-            "order": order,
-            "window": window,
-            "can_answer": can_answer,
-            "accept_form": SiteReadinessForm(initial=_readiness_initial(window)) if can_answer else None,
-            "show_customer": viewer.active_customer_id is None,
-            "site_tz": site_timezone(order.ship_to),
-        },
-    )
+    if can_answer and accept_form is None:
+        accept_form = SiteReadinessForm(initial=_readiness_initial(window))
+    return {
+        "order": order,
+        "window": window,
+        "can_answer": can_answer,
+        "accept_form": accept_form if can_answer else None,
+        "show_customer": viewer.active_customer_id is None,
+        "site_tz": site_timezone(order.ship_to),
+    }
 
 
 def _readiness_initial(window) -> dict:
@@ -200,21 +203,22 @@ def window_accept(request, number, pk):
     order, window = _answerable_window(request, number, pk)
     form = SiteReadinessForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Check the site details: %(errors)s") % {"errors": _errors_text(form)})
+        # The order page again, with what the customer typed and the errors beside the fields.
+        context = _detail_context(request, number, accept_form=form)
+        if context["can_answer"]:
+            return render(request, "orders/order_detail.html", context, status=400)
+        messages.error(request, _("This delivery window is no longer awaiting an answer."))
         return redirect(order)
     try:
         delivery_window_accept(
             window=window, actor=request.user, side=WindowSide.CUSTOMER, **form.readiness()
         )
     except ValidationError as exc:
+        # The window moved on meanwhile (answered, replaced): nothing left to fill in.
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Thank you: the delivery window is confirmed."))
     return redirect(order)
-
-
-def _errors_text(form) -> str:
-    return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
 @login_required

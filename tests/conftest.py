@@ -35,6 +35,17 @@ def _default_language():
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    # Cached values (invoice list totals, lookup counters) are keyed by database ids, which a
+    # rolled-back test hands out again: each test starts with an empty cache.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     # Each test writes private files (PDFs, attachments) to its own folder.
     settings.MEDIA_ROOT = tmp_path / "private"

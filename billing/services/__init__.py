@@ -2,6 +2,7 @@
 
 from billing.services.disputes import (
     dispute_accept,
+    dispute_amount_validate,
     dispute_assign,
     dispute_open,
     dispute_reject,
@@ -44,6 +45,7 @@ __all__ = [
     "billing_options_update",
     "credit_note_create",
     "dispute_accept",
+    "dispute_amount_validate",
     "dispute_assign",
     "dispute_open",
     "dispute_reject",

@@ -20,7 +20,8 @@ from billing.models import (
     Invoice,
     InvoiceStatus,
 )
-from billing.selectors import credited_total
+from billing.selectors import credited_total, lines_with_tax
+from billing.services.dispute_notices import dispute_email_enqueue
 from billing.services.invoices import credit_note_create
 from csol.core.money import format_money, quantize_money
 from csol.core.uploads import DOCUMENTS, safe_download_name, validate_uploads
@@ -49,6 +50,32 @@ def _attach(message: DisputeMessage, files, types) -> None:
         )
 
 
+def dispute_amount_validate(*, invoice: Invoice, amount, lines=()) -> None:
+    """Refuse an amount above what may be disputed: what remains of the invoice and, when lines are
+    chosen, those lines' net with their share of the invoice's tax."""
+    amount = quantize_money(amount)
+    if amount <= 0:
+        raise ValidationError(_("The disputed amount must be more than zero."), code="amount")
+    remaining = invoice.total - credited_total(invoice=invoice)
+    lines = list(lines)
+    if lines:
+        maximum = lines_with_tax(invoice=invoice, lines=lines)
+        if maximum < remaining:
+            if amount > maximum:
+                raise ValidationError(
+                    _("The disputed amount cannot exceed %(amount)s, the chosen lines with their taxes.")
+                    % {"amount": format_money(maximum)},
+                    code="amount",
+                )
+            return
+    if amount > remaining:
+        raise ValidationError(
+            _("The disputed amount cannot exceed %(amount)s, what remains of the invoice.")
+            % {"amount": format_money(remaining)},
+            code="amount",
+        )
+
+
 def dispute_open(
     *, invoice: Invoice, actor, viewer, reason: str, amount, message: str, lines=(), files=()
 ) -> Dispute:
@@ -65,15 +92,7 @@ def dispute_open(
         lines = list(lines)
         if any(line.invoice_id != invoice.pk for line in lines):
             raise ValidationError(_("Choose lines of this invoice."), code="lines")
-        disputable = invoice.total - credited_total(invoice=invoice)
-        if amount <= 0:
-            raise ValidationError(_("The disputed amount must be more than zero."), code="amount")
-        if amount > disputable:
-            raise ValidationError(
-                _("The disputed amount cannot exceed %(amount)s, what remains of the invoice.")
-                % {"amount": format_money(disputable)},
-                code="amount",
-            )
+        dispute_amount_validate(invoice=invoice, amount=amount, lines=lines)
         dispute = Dispute.objects.create(
             invoice=invoice,
             amount=amount,
@@ -88,6 +107,8 @@ def dispute_open(
         )
         _attach(first, files, types)
         DisputeEvent.objects.create(dispute=dispute, actor=actor, to_status=DisputeStatus.OPEN)
+        if not actor.is_staff:
+            dispute_email_enqueue(dispute=dispute, key="opened")
     return dispute
 
 
@@ -104,13 +125,17 @@ def dispute_transition(*, dispute: Dispute, to: str, actor, note: str = "") -> D
         previous = dispute.status
         dispute.status = to
         fields = ["status", "updated_at"]
-        if note and to in (DisputeStatus.ACCEPTED, DisputeStatus.REJECTED):
+        decided = to in (DisputeStatus.ACCEPTED, DisputeStatus.REJECTED)
+        if note and decided:
             dispute.resolution = note
             fields.append("resolution")
         dispute.save(update_fields=fields)
-        DisputeEvent.objects.create(
+        event = DisputeEvent.objects.create(
             dispute=dispute, actor=actor, from_status=previous, to_status=to, note=note
         )
+        if decided:
+            # The customer hears of the decision once it commits (with the credit note, or the reason).
+            dispute_email_enqueue(dispute=dispute, key=f"decision:{event.pk}")
     return dispute
 
 
@@ -132,6 +157,8 @@ def dispute_reply(*, dispute: Dispute, actor, viewer, body: str, files=()) -> Di
         )
         _attach(message, files, types)
         dispute.save(update_fields=["updated_at"])
+        # An agent's reply goes to the customer; a customer's to the agent handling it (or the desk).
+        dispute_email_enqueue(dispute=dispute, key=f"message:{message.pk}")
     if viewer.is_agent and dispute.status == DisputeStatus.OPEN:
         dispute_transition(dispute=dispute, to=DisputeStatus.UNDER_REVIEW, actor=actor)
     return message

@@ -21,8 +21,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from billing.models import DocumentLanguage, Invoice, InvoiceEmail
+from billing.receivers import renew_invoice_list_versions
 from billing.taxes import taxes_by_kind
-from csol.audit.recorder import record_bulk_updated, stored_values
+from csol.audit.recorder import record_updated, stored_values
 from csol.core.emails import send_templated_email
 from csol.core.models import Role
 from csol.core.selectors import customers_contacts
@@ -147,7 +148,8 @@ def invoice_pdfs_store(*, invoices: list[Invoice]) -> StoredPdfs:
             row.pdf_sha256 = hashlib.sha256(content).hexdigest()
             saved.append(row)
         Invoice.objects.bulk_update(saved, fields)
-        record_bulk_updated(saved, fields, before)
+        record_updated(saved, fields, before)
+        renew_invoice_list_versions(row.customer_id for row in saved)
     stored = {row.pk: row for row in locked}
     for invoice in invoices:
         if invoice.pk in stored:

@@ -31,7 +31,7 @@ from billing.services.invoices import (
     invoices_recalculate,
 )
 from billing.taxes import STANDARD
-from csol.audit.recorder import record_bulk_created
+from csol.audit.recorder import record_created
 
 logger = logging.getLogger(__name__)
 
@@ -248,7 +248,8 @@ def _add_batch(groups: dict[tuple[int, str], list[_Source]], *, actor) -> None:
                 number += 1
                 lines.append(invoice_line_build(invoice=draft, line_number=number, **source.line))
         InvoiceLine.objects.bulk_create(lines)
-        record_bulk_created([*created, *lines])
+        record_created(created)
+        record_created(lines)
         # New drafts start at zero like any draft; their totals then change with the lines, as recorded.
         invoices_recalculate(invoices=list(drafts.values()))
 

@@ -19,8 +19,9 @@ from billing.models import (
     InvoiceStatus,
     InvoiceTax,
 )
+from billing.receivers import renew_invoice_list_versions
 from billing.taxes import compute_taxes, rates_table
-from csol.audit.recorder import record_bulk_updated, stored_values
+from csol.audit.recorder import record_updated, stored_values
 from csol.core.jobs import enqueue
 from csol.core.money import format_money, quantize_money
 
@@ -270,7 +271,8 @@ def invoices_recalculate(*, invoices: list[Invoice], on: date | None = None) -> 
     before = {invoice.pk: stored_values(invoice, TOTAL_FIELDS) for invoice in invoices}
     _taxes_replace(invoices, lines, taxes_of)
     Invoice.objects.bulk_update(invoices, TOTAL_FIELDS)
-    record_bulk_updated(invoices, TOTAL_FIELDS, before)
+    record_updated(invoices, TOTAL_FIELDS, before)
+    renew_invoice_list_versions(invoice.customer_id for invoice in invoices)
 
 
 def invoice_recalculate(*, invoice: Invoice, on: date | None = None) -> Invoice:
@@ -371,8 +373,14 @@ def invoices_issue(
             invoice.number = number
             invoice.status = InvoiceStatus.ISSUED
             invoice.issue_after = None
-        Invoice.objects.bulk_update(ready, ISSUED_FIELDS)
-        record_bulk_updated(ready, ISSUED_FIELDS, before)
+        # Credit notes are saved one by one: receivables applies a credit note to the invoice it
+        # corrects when it sees it issued (a post_save listener). Invoices are written at once.
+        invoices = [invoice for invoice in ready if not invoice.is_credit_note]
+        for note in (invoice for invoice in ready if invoice.is_credit_note):
+            note.save(update_fields=ISSUED_FIELDS)
+        Invoice.objects.bulk_update(invoices, ISSUED_FIELDS)
+        record_updated(invoices, ISSUED_FIELDS, before)
+        renew_invoice_list_versions(invoice.customer_id for invoice in invoices)
         InvoiceEvent.objects.bulk_create(
             InvoiceEvent(
                 invoice=invoice,

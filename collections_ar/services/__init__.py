@@ -1,6 +1,7 @@
 """Writes on receivables. Every money movement goes through `allocation`, which holds the locks."""
 
 from collections_ar.services.allocation import (
+    allocation_reverse,
     credit_note_apply,
     linked_credit_notes_apply,
     payment_allocate,
@@ -19,6 +20,7 @@ from collections_ar.services.collection import (
 )
 
 __all__ = [
+    "allocation_reverse",
     "credit_hold_auto_run",
     "credit_note_apply",
     "credit_profile_update",

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -188,6 +188,71 @@ def payment_allocate(
     payment.allocated += requested
     payment.save(update_fields=["allocated"])
     return created
+
+
+# Statuses of an invoice whose payments may be taken back (a cancelled or draft one has none in force).
+REVERSIBLE_INVOICE_STATUSES = (InvoiceStatus.PARTLY_PAID, InvoiceStatus.PAID, InvoiceStatus.ISSUED)
+
+
+@transaction.atomic
+def allocation_reverse(*, allocation: Allocation, actor, reason: str) -> Allocation:
+    """Take an allocation back (an agent's correction): the payment's amount is unapplied cash again,
+    the invoice's open balance and status come back, and the allocation stays as history."""
+    if actor is None or not actor.is_staff:
+        raise PermissionDenied(_("Only an agent can reverse an allocation."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give the reason for the reversal."), code="reason")
+    # The fixed lock order: the payment, then the invoice, then the allocation row itself.
+    payment = Payment.objects.select_for_update().get(pk=allocation.payment_id)
+    invoice = _lock_invoices([allocation.invoice_id])[allocation.invoice_id]
+    allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
+    if allocation.reversed_at is not None:
+        raise ValidationError(
+            _("This allocation was already reversed on %(date)s.")
+            % {"date": timezone.localtime(allocation.reversed_at).date().isoformat()},
+            code="reversed",
+        )
+    if payment.status != PaymentStatus.RECEIVED:
+        raise ValidationError(
+            _("Payment %(number)s is void: it has no allocation to reverse.") % {"number": payment},
+            code="void",
+        )
+    if invoice.kind != DocumentKind.INVOICE or invoice.status not in REVERSIBLE_INVOICE_STATUSES:
+        raise ValidationError(
+            _("Invoice %(number)s is %(status)s: its payments can no longer be reversed.")
+            % {"number": invoice, "status": invoice.get_status_display().lower()},
+            code="not_open",
+        )
+    account = _account(invoice)
+    if allocation.amount > account.paid or allocation.amount > payment.allocated:
+        # The running totals no longer hold this allocation: refuse rather than push them below zero.
+        raise ValidationError(
+            _(
+                "The running totals of invoice %(number)s do not include this allocation; "
+                "ask for a reconciliation."
+            )
+            % {"number": invoice},
+            code="totals",
+        )
+    _move(account, "paid", -allocation.amount)
+    payment.allocated -= allocation.amount
+    payment.save(update_fields=["allocated"])
+    allocation.reversed_at = timezone.now()
+    allocation.reversed_by = actor
+    allocation.reversal_reason = reason[:250]
+    allocation.save(update_fields=["reversed_at", "reversed_by", "reversal_reason"])
+    _event(
+        customer_id=payment.customer_id,
+        kind=EventKind.ALLOCATION_REVERSED,
+        actor=actor,
+        payment=payment,
+        invoice=invoice,
+        amount=allocation.amount,
+        note=reason,
+    )
+    invoice_settle(invoice=invoice, open_balance=account.open_balance)
+    return allocation
 
 
 def open_invoices_oldest_first(customer_id: int, invoice_ids: Iterable[int] | None = None):

@@ -9,7 +9,7 @@ import csv
 import hashlib
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -36,10 +36,12 @@ from collections_ar.selectors import open_invoices
 from collections_ar.services.allocation import payment_allocate, payment_record
 from csol.core.models import Customer
 from csol.core.money import quantize_money
-from csol.core.uploads import DOCUMENTS, validate_uploads
+from csol.core.uploads import CSV_FILE, DOCUMENTS, validate_uploads
 
 EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
 MAX_FILE_BYTES = 5 * 1024 * 1024
+# Bank remittance files, checked by the one upload validator before they are read.
+REMITTANCE_FILE = replace(CSV_FILE, max_bytes=MAX_FILE_BYTES)
 HEADER_WORDS = {"date", "amount", "montant", "reference", "référence", "payer"}
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{3,19}")
 

@@ -28,7 +28,7 @@ from collections_ar.selectors import (
 )
 from collections_ar.services.remittance import remittance_advice_submit
 from csol.core.csv_export import csv_response
-from csol.core.uploads import safe_download_name
+from csol.core.uploads import attachment_disposition, safe_download_name
 
 
 @login_required
@@ -113,7 +113,7 @@ def statement_pdf(request, number):
         pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
         name = _("statement") + f"-{customer.number}-{result.start.isoformat()}-{result.end.isoformat()}.pdf"
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{safe_download_name(name)}"'
+    response["Content-Disposition"] = attachment_disposition(name)
     response["Cache-Control"] = "no-store"
     return response
 

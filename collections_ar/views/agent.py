@@ -35,6 +35,7 @@ from collections_ar.selectors import (
     worklist,
 )
 from collections_ar.services import (
+    allocation_reverse,
     credit_note_apply,
     credit_profile_update,
     customer_credit_hold_set,
@@ -49,6 +50,7 @@ from collections_ar.services import (
 )
 from csol.core.csv_export import csv_response
 from csol.core.models import Customer
+from csol.core.money import format_money
 
 PAGE_SIZE = 50
 
@@ -156,7 +158,7 @@ def customer_view(request, number):
         "invoices": invoices,
         "credit_notes": credit_notes,
         "payments": Payment.objects.filter(customer=customer).prefetch_related(
-            Prefetch("allocations", queryset=Allocation.objects.select_related("invoice"))
+            Prefetch("allocations", queryset=Allocation.objects.in_force().select_related("invoice"))
         )[:20],
         "advices": RemittanceAdvice.objects.filter(customer=customer).prefetch_related("lines__invoice")[:10],
         "notes": CollectionNote.objects.filter(customer=customer).select_related("author")[:20],
@@ -306,7 +308,8 @@ def payment_view(request, number):
                 return redirect("collections_ar:payment", number=number)
     context = {
         "payment": payment,
-        "allocations": payment.allocations.select_related("invoice", "created_by"),
+        "allocations": payment.allocations.select_related("invoice", "created_by", "reversed_by"),
+        "can_reverse": request.user.has_perm("collections_ar.change_allocation"),
         "form": form,
         "line": getattr(payment, "remittance_line", None),
     }
@@ -339,6 +342,29 @@ def payment_void(request, number):
         _errors(request, exc)
     else:
         messages.success(request, _("Payment voided."))
+    return redirect("collections_ar:payment", number=number)
+
+
+@require_POST
+@agent_required("collections_ar.change_allocation")
+def allocation_reverse_view(request, number, pk):
+    """Take one of the payment's allocations back, with the reason."""
+    payment = _payment(number)
+    allocation = get_object_or_404(Allocation, pk=pk, payment=payment)
+    form = forms.AllocationReverseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the reason for the reversal."))
+    else:
+        try:
+            allocation_reverse(allocation=allocation, actor=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(
+                request,
+                _("The allocation to invoice %(number)s is reversed: %(amount)s is unapplied again.")
+                % {"number": allocation.invoice.number, "amount": format_money(allocation.amount)},
+            )
     return redirect("collections_ar:payment", number=number)
 
 

@@ -84,7 +84,8 @@ class ImpersonationMiddleware:
 class AuditMiddleware:
     """Sets the acting user for audit events and records denied accesses of signed-in users.
 
-    Denied means a 403 or a 404 on a portal page: how probing another customer's objects looks.
+    Denied means a 403 or a 404 on a portal page (how probing another customer's objects looks), or a
+    403 in the back office (an agent outside their desk's permissions).
     """
 
     def __init__(self, get_response):
@@ -94,7 +95,7 @@ class AuditMiddleware:
         token = context.set_actor(context.RequestActor(request))
         try:
             response = self.get_response(request)
-            if response.status_code in (403, 404) and _is_portal_page(request):
+            if _is_denied(request, response.status_code):
                 user = getattr(request, "user", None)
                 if user is not None and user.is_authenticated:
                     recorder.record(
@@ -106,6 +107,12 @@ class AuditMiddleware:
             return response
         finally:
             context.reset_actor(token)
+
+
+def _is_denied(request, status: int) -> bool:
+    if status == 403:
+        return _is_portal_page(request) or _is_back_office(request)
+    return status == 404 and _is_portal_page(request)
 
 
 def _active_customer_id(request):

@@ -67,23 +67,37 @@ def _event(action, *, obj=None, customer_id=None, changes=None, actor=None, path
     return event
 
 
-def record_bulk_created(objs, *, using: str | None = None) -> list[AuditEvent]:
-    """The creation events of rows a service inserted with `bulk_create` (one insert for all of them).
+def record_created(objs, *, using: str | None = None, batch_size: int = 1000) -> None:
+    """CREATE events for rows inserted with `bulk_create()` (which sends no signals), written in bulk too."""
+    objs = list(objs)
+    if not objs:
+        return
+    actor = current_actor()
+    model = type(objs[0])
+    content_type = ContentType.objects.db_manager(using or "default").get_for_model(
+        model, for_concrete_model=False
+    )
+    fields = tracked_fields(model)
+    events = [
+        AuditEvent(
+            action=AuditAction.CREATE,
+            actor_id=actor.user_id,
+            actor_label=actor.label[:150],
+            acting_as_id=actor.acting_as_id,
+            source=actor.source[:12],
+            content_type=content_type,
+            object_id=str(obj.pk)[:64],
+            object_repr=_safe_str(obj)[:200],
+            customer_id=customer_id_of(obj),
+            changes={k: [None, _jsonable(v)] for k, v in _values(obj, fields).items() if v not in (None, "")},
+            ip=actor.ip,
+        )
+        for obj in objs
+    ]
+    AuditEvent.objects.using(using or "default").bulk_create(events, batch_size=batch_size)
 
-    The same events the post_save receiver writes for a `save()`; rows of models that are not audited
-    are ignored. Objects must carry their primary key (bulk_create on PostgreSQL and SQLite sets it).
-    """
-    audited, events = set(audited_models()), []
-    for obj in objs:
-        if type(obj) not in audited:
-            continue
-        values = _values(obj, tracked_fields(type(obj)))
-        changes = {k: [None, _jsonable(v)] for k, v in values.items() if v not in (None, "")}
-        events.append(_event(AuditAction.CREATE, obj=obj, changes=changes, using=using))
-    return AuditEvent.objects.using(using or "default").bulk_create(events)
 
-
-def record_bulk_updated(
+def record_updated(
     objs, fields: list[str], before: dict, *, using: str | None = None
 ) -> list[AuditEvent]:
     """The change events of rows a service wrote with `bulk_update` (one insert for all of them).
@@ -109,7 +123,7 @@ def record_bulk_updated(
 
 
 def stored_values(obj, fields: list[str]) -> dict:
-    """The values of `fields` (by attname) an object holds now: the "before" of `record_bulk_updated`."""
+    """The values of `fields` (by attname) an object holds now: the "before" of `record_updated`."""
     values = {}
     for f in tracked_fields(type(obj)):
         if f.name in fields or f.attname in fields:
@@ -134,19 +148,28 @@ def customer_id_of(obj) -> int | None:
         return obj.pk
     if hasattr(obj, "customer_id"):
         return obj.customer_id
-    path = getattr(type(obj)._default_manager.get_queryset(), "customer_field", None)
+    path = customer_path(type(obj))
+    if path is None:
+        return None
+    *hops, last = path.split("__")
+    target = obj
+    try:
+        for hop in hops:
+            target = getattr(target, hop, None)
+            if target is None:
+                return None
+    except ObjectDoesNotExist:
+        return None
+    return getattr(target, f"{last}_id", None)
+
+
+def customer_path(model) -> str | None:
+    """How a model without a customer field reaches its customer: its queryset's `customer_field`,
+    else settings.AUDIT_CUSTOMER_PATHS."""
+    path = getattr(model._default_manager.get_queryset(), "customer_field", None)
     if path and path != "customer":
-        *hops, last = path.split("__")
-        target = obj
-        try:
-            for hop in hops:
-                target = getattr(target, hop, None)
-                if target is None:
-                    return None
-        except ObjectDoesNotExist:
-            return None
-        return getattr(target, f"{last}_id", None)
-    return None
+        return path
+    return getattr(settings, "AUDIT_CUSTOMER_PATHS", {}).get(model._meta.label)
 
 
 def _jsonable(value):

@@ -62,9 +62,12 @@ class PartnerAuthorisationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke the selected authorisations now"))
     def revoke(self, request, queryset):
-        from django.utils import timezone
+        from csol.core.services.partners import partner_authorisation_revoke
 
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        count = sum(
+            partner_authorisation_revoke(authorisation=authorisation)
+            for authorisation in queryset.filter(revoked_at__isnull=True)
+        )
         self.message_user(request, _("%(count)d authorisations revoked.") % {"count": count})
 
 

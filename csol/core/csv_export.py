@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from django.http import StreamingHttpResponse
 
-from csol.core.uploads import safe_download_name
+from csol.core.uploads import attachment_disposition
 
 # A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets (OWASP).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -39,6 +39,6 @@ def csv_response(*, filename: str, header: list, rows: Iterable[Iterable]) -> St
             yield writer.writerow([neutralise(cell) for cell in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{safe_download_name(filename)}"'
+    response["Content-Disposition"] = attachment_disposition(filename)
     response["Cache-Control"] = "no-store"
     return response

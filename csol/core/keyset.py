@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -59,6 +60,14 @@ class KeysetPage:
     @property
     def previous_page_number(self) -> int:
         return self.number - 1
+
+
+def records(rows) -> list[SimpleNamespace]:
+    """Rows of a `.values()` queryset as objects with attributes, which the cursors read.
+
+    A list page shows a few columns: plain rows spare building a model instance per row.
+    """
+    return [SimpleNamespace(**row) for row in rows]
 
 
 def _fields(queryset: QuerySet, ordering: tuple[str, ...], *, nulls_excluded: bool = False):

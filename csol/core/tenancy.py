@@ -45,14 +45,23 @@ class Viewer:
         return bool(getattr(self.user, "partner_id", None)) and not self.is_agent
 
     @cached_property
-    def roles(self) -> dict[int, str]:
-        """Customer id → role, for the user's active memberships."""
+    def _memberships(self) -> dict[int, Membership]:
+        """Customer id → the user's active membership, with its customer (one query for both)."""
         if not getattr(self.user, "is_authenticated", False) or not self.user.is_active:
             return {}
-        return dict(
-            Membership.objects.filter(user=self.user, is_active=True, customer__status__in=["active", "credit_hold"])
-            .values_list("customer_id", "role")
+        rows = (
+            Membership.objects.filter(
+                user=self.user, is_active=True, customer__status__in=["active", "credit_hold"]
+            )
+            .select_related("customer")
+            .order_by()
         )
+        return {membership.customer_id: membership for membership in rows}
+
+    @cached_property
+    def roles(self) -> dict[int, str]:
+        """Customer id → role, for the user's active memberships."""
+        return {customer_id: membership.role for customer_id, membership in self._memberships.items()}
 
     @cached_property
     def partner_scopes(self) -> dict[int, set[str]]:
@@ -111,6 +120,10 @@ class Viewer:
     def active_customer(self) -> Customer | None:
         if self.active_customer_id is None:
             return None
+        # A member's customer came with the memberships: no query on each page for the shell.
+        membership = self._memberships.get(self.active_customer_id)
+        if membership is not None:
+            return membership.customer
         return Customer.objects.filter(id=self.active_customer_id).first()
 
 

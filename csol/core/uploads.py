@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import filetype
 from django.core.exceptions import ValidationError
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -21,6 +22,7 @@ class UploadPolicy:
 
 
 DOCUMENTS = UploadPolicy()
+CSV_FILE = UploadPolicy(max_files=1, allowed_types=frozenset(), allow_csv=True)
 SERVICE_ATTACHMENTS = UploadPolicy(allow_csv=True, allow_spreadsheet=True)
 SPREADSHEET_TYPES = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -52,6 +54,8 @@ def detected_type(upload, policy: UploadPolicy) -> str:
         return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     if policy.allow_csv and kind is None and name.endswith(".csv") and _looks_like_csv(head):
         return "text/csv"
+    if policy.allow_csv and not policy.allowed_types and not policy.allow_spreadsheet:
+        raise ValidationError(_("%(name)s is not a CSV file.") % {"name": upload.name}, code="file_type")
     raise ValidationError(
         _("%(name)s is not an accepted file type (PDF, PNG or JPEG%(extra)s).")
         % {"name": upload.name, "extra": _(", CSV or Excel") if policy.allow_csv else ""},
@@ -86,3 +90,9 @@ def safe_download_name(name: str) -> str:
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '"\r\n;')
     return cleaned or "download"
+
+
+def attachment_disposition(name: str) -> str:
+    """`Content-Disposition` of a download: the safe name, in its UTF-8 form when it has accents
+    (`filename*=`, RFC 6266), as FileResponse(as_attachment=True) does."""
+    return content_disposition_header(True, safe_download_name(name))

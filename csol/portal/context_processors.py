@@ -1,22 +1,58 @@
+from functools import lru_cache
+
 from django.conf import settings
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils import translation
 
 from csol.portal.registry import areas
 from csol.portal.views import switchable_customers
+
+# The shell's links that take no argument (the nav areas' are added).
+SHELL_URLS = {
+    "dashboard": "portal:dashboard",
+    "contact": "portal:contact",
+    "login": "accounts:login",
+    "logout": "accounts:logout",
+    "password_change": "accounts:password_change",
+    "set_language": "set_language",
+    "switch_customer": "portal:switch_customer",
+    "admin": "admin:index",
+}
+
+
+@lru_cache(maxsize=32)
+def _shell_urls(urlconf: str, script_prefix: str, language: str) -> dict[str, str]:
+    """The shell's links in a language: the same on every page, so reversed once per process."""
+    urls = {key: reverse(name) for key, name in SHELL_URLS.items()}
+    urls.update({f"area:{area.key}": reverse(area.url_name) for area in areas()})
+    return urls
 
 
 def shell(request):
     """Navigation, the active customer and the contact line for the base layout."""
     context = {"supplier": settings.CSOL_SUPPLIER}
+    urls = _shell_urls(
+        get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), translation.get_language()
+    )
+    context["shell_urls"] = urls
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not hasattr(request, "viewer"):
         return context
     viewer = request.viewer
-    nav = []
-    for area in areas():
-        if area.visible is None or area.visible(viewer):
-            nav.append({"key": area.key, "label": area.label, "url": reverse(area.url_name)})
-    context["nav_areas"] = nav
+    match = getattr(request, "resolver_match", None)
+    current_app = match.app_name if match else None
+    context["dashboard_active"] = bool(match and match.view_name == "portal:dashboard")
+    context["nav_areas"] = [
+        {
+            "key": area.key,
+            "label": area.label,
+            # An area registered after the cache filled is reversed here.
+            "url": urls.get(f"area:{area.key}") or reverse(area.url_name),
+            "active": area.key == current_app,
+        }
+        for area in areas()
+        if area.visible is None or area.visible(viewer)
+    ]
     context["viewer"] = viewer
     # A callable: the template evaluates it (one query) only when the switcher is drawn.
     context["switchable_customers"] = lambda: switchable_customers(viewer)

@@ -1,10 +1,15 @@
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from csol.servicedesk import services
+from csol.servicedesk.forms import AgentReplyForm
 from csol.servicedesk.models import (
     Attachment,
     Message,
@@ -109,6 +114,55 @@ class ServiceRequestAdmin(admin.ModelAdmin):
     exclude = ["updated_at"]
     inlines = [MessageInline, AttachmentInline, EventInline]
     actions = ["assign_to_me", "mark_waiting", "mark_resolved", "mark_closed"]
+    change_form_template = "admin/servicedesk/servicerequest/change_form.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/reply/",
+                self.admin_site.admin_view(self.reply_view),
+                name="servicedesk_servicerequest_reply",
+            ),
+            *super().get_urls(),
+        ]
+
+    def reply_view(self, request, object_id):
+        """The agent answers the customer (or adds an internal note) without leaving the back office."""
+        service_request = self.get_object(request, object_id)
+        if service_request is None:
+            raise Http404
+        if not self.has_change_permission(request, service_request):
+            raise PermissionDenied
+        form = AgentReplyForm(request.POST or None, request.FILES or None)
+        form.room = services.attachment_room(service_request=service_request)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.service_request_reply(
+                    service_request=service_request,
+                    author=request.user,
+                    body=data["body"],
+                    internal=data["internal"],
+                    files=data["attachments"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                self.message_user(request, gettext("Your message has been added."), messages.SUCCESS)
+                if data["then"]:
+                    self._move(request, ServiceRequest.objects.filter(pk=service_request.pk), data["then"])
+                return redirect(reverse("admin:servicedesk_servicerequest_change", args=[service_request.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": service_request,
+            "form": form,
+            "conversation": service_request.messages.select_related("author"),
+            "title": gettext("Answer %(reference)s") % {"reference": service_request.reference},
+        }
+        status = 400 if request.method == "POST" else 200  # a valid POST has redirected
+        template = "admin/servicedesk/servicerequest/reply.html"
+        return TemplateResponse(request, template, context, status=status)
 
     def has_add_permission(self, request):
         return False
@@ -197,6 +251,7 @@ class AttachmentAdmin(admin.ModelAdmin):
 @admin.register(RequestEvent)
 class RequestEventAdmin(admin.ModelAdmin):
     list_display = ["request", "kind", "old_value", "new_value", "actor", "created_at"]
+    fields = ["request", "kind", "old_value", "new_value", "actor", "created_at"]
     list_filter = ["kind"]
     search_fields = ["request__reference"]
     list_select_related = ["request", "actor"]
@@ -210,9 +265,9 @@ class RequestEventAdmin(admin.ModelAdmin):
 
 @admin.register(SentEmail)
 class SentEmailAdmin(admin.ModelAdmin):
-    list_display = ["request", "kind", "key", "recipient", "language", "sent_at"]
+    list_display = ["request", "kind", "key", "recipient", "address", "language", "sent_at"]
     list_filter = ["kind", "language"]
-    search_fields = ["request__reference", "recipient__email"]
+    search_fields = ["request__reference", "recipient__email", "address"]
     list_select_related = ["request", "recipient"]
 
     def has_add_permission(self, request):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from csol.core.models import Role, Scope
+from csol.core.models import ActorEvent, Role, Scope
 from csol.core.tenancy import CustomerOwnedQuerySet
 
 
@@ -400,7 +400,7 @@ class EventKind(models.TextChoices):
     ASSIGNMENT = "assignment", _("Assignment changed")
 
 
-class RequestEvent(models.Model):
+class RequestEvent(ActorEvent):
     """Audit trail: every change of status, priority or assignment, with who made it."""
 
     request = models.ForeignKey(
@@ -409,14 +409,7 @@ class RequestEvent(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=EventKind.choices)
     old_value = models.CharField(_("from"), max_length=60, blank=True)
     new_value = models.CharField(_("to"), max_length=60, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    # The services give their `now` (tests and the SLA clock pass one), so not stamped on insert.
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
@@ -432,10 +425,14 @@ class EmailKind(models.TextChoices):
     ACKNOWLEDGEMENT = "ack", _("Acknowledgement")
     REPLY = "reply", _("Reply")
     RESOLUTION = "resolution", _("Resolution")
+    CUSTOMER_REPLY = "cust_reply", _("Customer reply, to the agents")
 
 
 class SentEmail(models.Model):
-    """One email per (request, business key, recipient): written before sending, so it goes once."""
+    """One email per (request, business key, recipient): written before sending, so it goes once.
+
+    The recipient is a user, or only an address for a desk's shared mailbox (`CSOL_DESK_EMAILS`).
+    """
 
     request = models.ForeignKey(
         ServiceRequest,
@@ -444,11 +441,17 @@ class SentEmail(models.Model):
         related_name="sent_emails",
     )
     kind = models.CharField(_("kind"), max_length=12, choices=EmailKind.choices)
-    # "ack", "reply:<message id>" or "resolution:<event id>".
+    # "ack", "reply:<message id>", "resolution:<event id>" or "customer-reply:<message id>".
     key = models.CharField(_("key"), max_length=40)
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
     )
+    address = models.EmailField(_("address"), blank=True)
     language = models.CharField(_("language"), max_length=2)
     sent_at = models.DateTimeField(pgettext_lazy("email", "sent"), default=timezone.now)
 
@@ -457,7 +460,12 @@ class SentEmail(models.Model):
         verbose_name_plural = _("sent emails")
         constraints = [
             models.UniqueConstraint(fields=["request", "key", "recipient"], name="sr_email_once"),
+            models.UniqueConstraint(
+                fields=["request", "key", "address"],
+                condition=models.Q(recipient__isnull=True),
+                name="sr_email_once_per_address",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.request_id} {self.key} → {self.recipient_id}"
+        return f"{self.request_id} {self.key} → {self.recipient_id or self.address}"

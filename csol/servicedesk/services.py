@@ -244,9 +244,10 @@ def service_request_reply(
     """Add a message; an agent's first public reply stops the first-response clock.
 
     A customer's reply to a request waiting on them restarts the clock; a public message from
-    anyone but the requester is emailed to the requester after commit.
+    anyone but the requester is emailed to the requester after commit, and a customer's message to
+    the assigned agent (or the desk).
     """
-    from csol.servicedesk.tasks import send_reply
+    from csol.servicedesk.tasks import send_customer_reply, send_reply
 
     now = now or timezone.now()
     side = _actor_side(author)
@@ -281,4 +282,7 @@ def service_request_reply(
             locked.save(update_fields=[*set(fields), "updated_at"])
         if not internal and author.pk != locked.requester_id:
             enqueue(send_reply, locked.pk, message.pk)
+        if side == CUSTOMER:
+            # The agent who has the request (or its desk) hears of the customer's words once.
+            enqueue(send_customer_reply, locked.pk, message.pk)
     return message

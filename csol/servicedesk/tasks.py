@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from csol.core.emails import send_templated_email
+from csol.core.selectors import desk_recipients
 from csol.servicedesk import sla
 from csol.servicedesk.models import EmailKind, Message, RequestEvent, SentEmail, ServiceRequest, Status
 
@@ -17,23 +18,41 @@ def _portal_url(service_request, language: str) -> str:
     return settings.CSOL_PORTAL_URL.rstrip("/") + path if getattr(settings, "CSOL_PORTAL_URL", "") else path
 
 
-def _send_once(*, service_request, kind: str, key: str, recipient, template: str, context: dict) -> bool:
-    """Write the sent-log row, then send, in one transaction: a second run finds the row and stops."""
-    if not recipient.is_active or not recipient.email:
-        return False
-    language = recipient.language or service_request.customer.language
+def _send_once(
+    *,
+    service_request,
+    kind: str,
+    key: str,
+    template: str,
+    context: dict,
+    recipient=None,
+    address: str = "",
+    language: str = "",
+) -> bool:
+    """Write the sent-log row, then send, in one transaction: a second run finds the row and stops.
+
+    To a user (`recipient`, in their language) or to a bare address (a desk's mailbox, in `language`).
+    """
+    if recipient is not None:
+        if not recipient.is_active or not recipient.email:
+            return False
+        address = recipient.email
+        language = recipient.language or service_request.customer.language
+        lookup = {"recipient": recipient}
+    else:
+        lookup = {"recipient": None, "address": address.lower()}
     try:
         with transaction.atomic():
             _, created = SentEmail.objects.get_or_create(
                 request=service_request,
                 key=key,
-                recipient=recipient,
-                defaults={"kind": kind, "language": language},
+                **lookup,
+                defaults={"kind": kind, "language": language, "address": address.lower()},
             )
             if not created:
                 return False
             send_templated_email(
-                to=[recipient.email],
+                to=[address],
                 template=template,
                 language=language,
                 context={
@@ -51,7 +70,11 @@ def _send_once(*, service_request, kind: str, key: str, recipient, template: str
 
 
 def _fetch(request_id):
-    return ServiceRequest.objects.select_related("customer", "requester").filter(pk=request_id).first()
+    return (
+        ServiceRequest.objects.select_related("customer", "requester", "assigned_agent")
+        .filter(pk=request_id)
+        .first()
+    )
 
 
 @shared_task
@@ -106,4 +129,28 @@ def send_resolution(request_id: int, event_id: int) -> None:
         recipient=service_request.requester,
         template="servicedesk/emails/resolution",
         context={},
+    )
+
+
+@shared_task
+def send_customer_reply(request_id: int, message_id: int) -> int:
+    """Tell the assigned agent of a customer's reply, or the request's desk while nobody has it."""
+    service_request = _fetch(request_id)
+    message = Message.objects.select_related("author").filter(pk=message_id, request_id=request_id).first()
+    if service_request is None or message is None or message.is_internal or message.by_agent:
+        return 0
+    key = f"customer-reply:{message.pk}"
+    common = {
+        "service_request": service_request,
+        "kind": EmailKind.CUSTOMER_REPLY,
+        "key": key,
+        "template": "servicedesk/emails/customer_reply",
+        "context": {"message": message},
+    }
+    agent = service_request.assigned_agent
+    if agent is not None and agent.is_active and agent.is_staff:
+        return int(_send_once(recipient=agent, **common))
+    return sum(
+        _send_once(address=address, language=language, **common)
+        for address, language in desk_recipients(desk=service_request.desk)
     )

@@ -1,13 +1,16 @@
 """Disputes: opening (with bad input), the conversation, acceptance with a credit note, rejection."""
 
+import re
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.html import escape
 
 from billing.models import DISPUTE_HOLDING_STATUSES, Dispute, DisputeAttachment, DisputeStatus, DocumentKind
+from billing.selectors import lines_with_tax
 from billing.services import (
     dispute_accept,
     dispute_assign,
@@ -226,3 +229,117 @@ def test_admin_handles_a_dispute(agent_client, agent, customer_user, invoice):
     # 20.00 cannot be reached with GST and QST each rounded (19.99 or 20.01): never more than agreed.
     assert dispute.status == DisputeStatus.ACCEPTED and dispute.credit_note.total == Decimal("19.99")
     assert dispute.agreed_amount == Decimal("19.99")
+
+
+# The cap of a dispute on chosen lines: their net plus their share of the invoice's tax, which is
+# charged per (place of supply, tax category) on the group's summed net.
+
+
+def _open(user, invoice, amount, lines=()):
+    return dispute_open(
+        invoice=invoice,
+        actor=user,
+        viewer=viewer_for(user),
+        reason="price",
+        amount=Decimal(amount),
+        message="Prix",
+        lines=lines,
+    )
+
+
+def test_a_line_dispute_may_reach_the_line_with_its_tax_share_and_not_a_cent_more(customer_user, invoice):
+    # Quebec, 1000.00 + 200.00 standard: GST 60.00 + QST 119.70 on 1200.00; line 2's share is 29.95.
+    line = invoice.lines.get(line_number=2)
+    with pytest.raises(ValidationError) as refused:
+        _open(customer_user, invoice, "229.96", [line])
+    assert refused.value.code == "amount"
+    assert "229,95" in refused.value.messages[0]
+    dispute = _open(customer_user, invoice, "229.95", [line])
+    assert dispute.amount == Decimal("229.95") and list(dispute.lines.all()) == [line]
+
+
+def test_line_cap_adds_each_group_share_on_a_multi_category_invoice(customer_user, customer):
+    invoice = make_invoice(
+        customer,
+        [
+            (Decimal("1000.00"), "standard", None),
+            (Decimal("215.37"), "standard", None),  # QC standard: 1215.37, GST 60.77 + QST 121.23 = 182.00
+            (Decimal("300.00"), "pst_exempt", None),  # GST only: 15.00
+            (Decimal("50.00"), "zero_rated", None),  # no tax
+            (Decimal("80.00"), "standard", "ON"),  # shipped to Ontario: HST 10.40
+        ],
+    )
+    chosen = list(invoice.lines.filter(line_number__gte=2))
+    # 215.37 + 182.00 × 215.37 / 1215.37 (32.25) + 300.00 + 15.00 + 50.00 + 80.00 + 10.40
+    assert lines_with_tax(invoice=invoice, lines=chosen) == Decimal("703.02")
+    with pytest.raises(ValidationError):
+        _open(customer_user, invoice, "703.03", chosen)
+    assert _open(customer_user, invoice, "703.02", chosen).amount == Decimal("703.02")
+    # A zero-rated line alone carries no tax.
+    zero_rated = invoice.lines.get(line_number=4)
+    with pytest.raises(ValidationError):
+        _open(customer_user, invoice, "50.01", [zero_rated])
+
+
+def test_every_line_chosen_gives_back_exactly_the_invoice_total(customer):
+    # Rounding each line's share (4.99 three times) would lose a cent of the group's 14.98 of tax.
+    invoice = make_invoice(
+        customer,
+        [
+            (Decimal("33.33"), "standard", None),
+            (Decimal("33.33"), "standard", None),
+            (Decimal("33.34"), "standard", None),
+        ],
+    )
+    assert invoice.total == Decimal("114.98")
+    assert lines_with_tax(invoice=invoice, lines=invoice.lines.all()) == invoice.total
+
+
+def test_lines_cap_never_goes_above_what_remains_of_the_invoice(customer_user, agent, invoice):
+    from billing.services import credit_note_create
+
+    credit_note_create(invoice=invoice, amount=Decimal("1000.00"), reason="geste", actor=agent)
+    line = invoice.lines.get(line_number=1)  # 1000.00 with 149.75 of tax, but only 379.70 remain
+    with pytest.raises(ValidationError) as refused:
+        _open(customer_user, invoice, "379.71", [line])
+    assert "le solde de la facture" in refused.value.messages[0] and "379,70" in refused.value.messages[0]
+    assert _open(customer_user, invoice, "379.70", [line]).amount == Decimal("379.70")
+
+
+def test_whole_invoice_dispute_keeps_the_invoice_total_as_cap(customer_user, invoice):
+    with pytest.raises(ValidationError):
+        _open(customer_user, invoice, "1379.71")
+    assert _open(customer_user, invoice, "1379.70").amount == invoice.total == Decimal("1379.70")
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "fr",
+            "Le montant contesté ne peut dépasser 229,95\xa0$, soit les lignes choisies avec leurs taxes.",
+        ),
+        ("en", "The disputed amount cannot exceed $229.95, the chosen lines with their taxes."),
+    ],
+)
+def test_form_refuses_an_amount_above_the_chosen_lines_in_each_language(
+    customer_client, invoice, language, expected
+):
+    from django.utils import translation
+
+    line = invoice.lines.get(line_number=2)
+    with translation.override(language):
+        url = reverse("billing:dispute_create", args=[invoice.number])
+    data = {"reason": "price", "amount": "229.96", "message": "Trop facturé", "lines": [line.pk]}
+    response = customer_client.post(url, data)
+    assert response.status_code == 200 and not Dispute.objects.exists()
+    form = response.context["form"]
+    assert form.errors == {"amount": [expected]}
+    html = response.content.decode()
+    assert escape(expected) in html
+    # What was typed and chosen is kept.
+    assert 'value="229.96"' in html and "Trop facturé" in html
+    assert re.search(rf'<input[^>]*value="{line.pk}"[^>]*checked', html)
+    data["amount"] = "229.95"
+    assert customer_client.post(url, data).status_code == 302
+    assert Dispute.objects.get().amount == Decimal("229.95")

@@ -77,11 +77,22 @@ def test_a_wrong_telephone_number_is_refused_and_the_window_stays_open(
     sign_in(page, customer_user, language=language)
     _open_order(page, order, language)
 
+    page.get_by_label(text("Site access hours", language)).fill("7 h – 15 h")
+    page.get_by_label(text("Site contact", language), exact=True).fill("Lise Gagnon")
     page.get_by_label(text("Site contact telephone", language)).fill("555-01")
+    page.get_by_label(text("Special instructions", language)).fill("Quai B, sonner deux fois")
     with page.expect_navigation():
         page.get_by_role("button", name=text("Accept this window", language)).click()
 
+    # The order page again: the error beside the telephone, and everything typed still there
     refusal = text("Enter a telephone number with its area code, for example 514 555-0123.", language)
     expect(page.get_by_text(refusal)).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(order.number)
+    expect(page.get_by_label(text("Site contact telephone", language))).to_have_value("555-01")
+    expect(page.get_by_label(text("Site contact", language), exact=True)).to_have_value("Lise Gagnon")
+    expect(page.get_by_label(text("Site access hours", language))).to_have_value("7 h – 15 h")
+    expect(page.get_by_label(text("Special instructions", language))).to_have_value(
+        "Quai B, sonner deux fois"
+    )
     expect(page.get_by_role("button", name=text("Accept this window", language))).to_be_visible()
     assert DeliveryWindow.objects.get(pk=proposed_window.pk).status == WindowStatus.PROPOSED

@@ -1,5 +1,5 @@
 """Journeys of the service desk, in French and in English: a partner submits a request with an
-attachment; an agent finds it in the back office and answers it."""
+attachment; an agent finds it in the back office and answers it there."""
 
 import re
 
@@ -94,17 +94,27 @@ def test_an_agent_finds_the_request_in_the_back_office_and_answers_it(
     page.get_by_role("link", name=service_request.reference).click()
     expect(page.locator("#content")).to_contain_text("Licence expirée")
 
-    # From the request's back-office record to the agent's page of the request, where they answer
+    # From the request's back-office record to its answer form, still in the back office
     with page.expect_navigation():
-        page.locator("a.viewsitelink").click()
-    expect(page).to_have_url(re.compile(rf"/service/{service_request.reference}/$"))
+        page.get_by_role("link", name=text("Answer", language), exact=True).click()
+    expect(page).to_have_url(
+        re.compile(rf"/{language}/admin/servicedesk/servicerequest/{service_request.pk}/reply/$")
+    )
+    expect(page.get_by_role("table", name=text("Conversation", language))).to_be_visible()
     page.get_by_label(text("Your message", language)).fill("Nous avons renouvelé la licence ce matin.")
+    page.get_by_label(text("Then", language)).select_option(label=text("Mark as resolved", language))
     with page.expect_navigation():
         page.get_by_role("button", name=text("Send", language), exact=True).click()
+    expect(page).to_have_url(
+        re.compile(rf"/{language}/admin/servicedesk/servicerequest/{service_request.pk}/change/$")
+    )
+    expect(page.locator(".messagelist")).to_contain_text(text("Your message has been added.", language))
+    expect(page.locator("#content")).to_contain_text("Nous avons renouvelé la licence ce matin.")
 
     # Then the answer is on the request, visible to the customer's side
     message = service_request.messages.get(body="Nous avons renouvelé la licence ce matin.")
     assert message.author == agent and not message.is_internal
     service_request.refresh_from_db()
     assert service_request.first_responded_at is not None
+    assert service_request.status == "resolved"
     assert page.problems == []

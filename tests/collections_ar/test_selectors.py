@@ -6,8 +6,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from billing.models import InvoiceStatus
-from collections_ar.selectors import aging_by_customer, customer_aging, statement, worklist
-from collections_ar.services import credit_note_apply, payment_allocate, payment_record, write_off_record
+from collections_ar.selectors import (
+    aging_by_customer,
+    customer_aging,
+    invoice_receivable,
+    statement,
+    worklist,
+)
+from collections_ar.services import (
+    allocation_reverse,
+    credit_note_apply,
+    payment_allocate,
+    payment_record,
+    write_off_record,
+)
 from tests.collections_ar.factories import CreditNoteFactory, DisputeFactory, InvoiceFactory
 from tests.factories import CustomerFactory, UserFactory
 
@@ -137,6 +149,50 @@ def test_statement_opening_plus_movements_is_closing(movements, start_offset, sp
     assert result.closing == sum((a for on, a in expected_by_day if on <= end), D("0"))
     if result.lines:
         assert result.lines[-1].balance == result.closing
+
+
+def test_invoice_receivable_lists_each_kind_applied(customer, agent, today):
+    invoice = InvoiceFactory(customer=customer, total=D("100.00"), issue_date=today - timedelta(days=5))
+    payment = payment_record(customer=customer, received_on=today, method="cheque", amount=D("30.00"))
+    payment_allocate(payment=payment, lines=[(invoice, D("30.00"))])
+    note = CreditNoteFactory(customer=customer, total=D("20.00"), issue_date=today)
+    credit_note_apply(credit_note=note, invoice=invoice, on=today)
+    write_off_record(invoice=invoice, amount=D("5.00"), reason="small_balance", actor=agent)
+
+    receivable = invoice_receivable(invoice=invoice)
+
+    assert [a.payment for a in receivable["allocations"]] == [payment]
+    assert [c.credit_note for c in receivable["credits"]] == [note]
+    assert [w.amount for w in receivable["write_offs"]] == [D("5.00")]
+    assert receivable["open_balance"] == D("45.00")
+
+
+def test_invoice_receivable_reads_only_what_was_applied(customer, today, django_assert_num_queries):
+    untouched = InvoiceFactory(customer=customer, total=D("80.00"))
+    paid = InvoiceFactory(customer=customer, total=D("100.00"))
+    payment = payment_record(customer=customer, received_on=today, method="eft", amount=D("100.00"))
+    payment_allocate(payment=payment, lines=[(paid, D("60.00"))])
+
+    with django_assert_num_queries(1):  # no account: nothing applied, the open balance is the total
+        receivable = invoice_receivable(invoice=untouched)
+    assert receivable["allocations"] == receivable["credits"] == receivable["write_offs"] == []
+    assert receivable["open_balance"] == D("80.00")
+    with django_assert_num_queries(2):  # the account, then its payments only
+        receivable = invoice_receivable(invoice=paid)
+    assert [a.amount for a in receivable["allocations"]] == [D("60.00")]
+    assert receivable["open_balance"] == D("40.00")
+
+
+def test_invoice_receivable_leaves_out_reversed_payments(customer, agent, today):
+    invoice = InvoiceFactory(customer=customer, total=D("100.00"))
+    payment = payment_record(customer=customer, received_on=today, method="eft", amount=D("50.00"))
+    [allocation] = payment_allocate(payment=payment, lines=[(invoice, D("50.00"))], actor=agent)
+    allocation_reverse(allocation=allocation, actor=agent, reason="Applied to the wrong invoice")
+
+    receivable = invoice_receivable(invoice=invoice)
+
+    assert receivable["allocations"] == []
+    assert receivable["open_balance"] == D("100.00")
 
 
 def test_summaries_of_many_customers_match_each_customers(today):

@@ -165,6 +165,16 @@ def test_credit_note_issued_is_applied_after_commit(customer, django_capture_on_
     assert InvoiceAccount.objects.get(pk=invoice.pk).open_balance == D("300.00")
 
 
+def test_credit_note_issued_by_billing_is_applied_after_commit(customer, django_capture_on_commit_callbacks):
+    from billing.services import credit_note_create
+    from tests.billing.factories import make_invoice
+
+    invoice = make_invoice(customer, [(D("400.00"), "zero_rated", None)])
+    with django_capture_on_commit_callbacks(execute=True):
+        credit_note_create(invoice=invoice, amount=D("100.00"), reason="Price")
+    assert InvoiceAccount.objects.get(pk=invoice.pk).open_balance == D("300.00")
+
+
 def test_write_off_needs_room_and_reason(customer, agent):
     invoice = InvoiceFactory(customer=customer, total=D("100.00"))
     with pytest.raises(ValidationError):

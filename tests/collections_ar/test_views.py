@@ -1,16 +1,26 @@
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from pypdf import PdfReader
 
-from collections_ar.models import RemittanceAdvice
+from collections_ar.models import (
+    CollectionNote,
+    CreditApplication,
+    CustomerCreditProfile,
+    PromiseToPay,
+    ReceivableEvent,
+    RemittanceAdvice,
+    WriteOff,
+)
 from collections_ar.services import payment_allocate, payment_record
 from csol.core.models import Role
-from tests.collections_ar.factories import InvoiceFactory
+from tests.collections_ar.factories import CreditNoteFactory, InvoiceFactory
 from tests.conftest import signed_in
 from tests.factories import CustomerFactory, PartnerAuthorisationFactory, member
 
@@ -223,11 +233,11 @@ def test_agent_records_and_allocates_payment(agent_client, customer, books):
     response = agent_client.post(
         url("payment_create"),
         {
-            "customer_number": customer.number,
-            "received_on": "2026-11-01",
-            "method": "wire",
-            "amount": "700.00",
-            "reference": "W-1",
+            "payment-customer_number": customer.number,
+            "payment-received_on": "2026-11-01",
+            "payment-method": "wire",
+            "payment-amount": "700.00",
+            "payment-reference": "W-1",
         },
     )
     assert response.status_code == 302
@@ -243,10 +253,83 @@ def test_agent_records_and_allocates_payment(agent_client, customer, books):
 
 
 def test_agent_credit_hold(agent_client, customer):
-    response = agent_client.post(url("credit_hold", customer.number), {"hold": "1", "reason": "Over limit"})
+    response = agent_client.post(
+        url("credit_hold", customer.number), {"hold": "1", "hold-reason": "Over limit"}
+    )
     assert response.status_code == 302
     customer.refresh_from_db()
     assert customer.status == "credit_hold"
+    assert ReceivableEvent.objects.filter(customer=customer).latest("pk").note == "Over limit"
+
+
+def test_agent_customer_page_has_no_duplicate_ids(agent_client, customer, books):
+    # Seven forms on one page: each has its prefix, so `amount`, `reason`, `note`... never clash.
+    CreditNoteFactory(customer=customer, total=D("50.00"))
+    html = agent_client.get(url("agent_customer", customer.number)).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert [i for i in set(ids) if ids.count(i) > 1] == []
+    for name in ("payment-amount", "write_off-amount", "credit-amount", "promise-amount", "hold-reason"):
+        assert f'name="{name}"' in html, name
+
+
+def test_agent_forms_of_the_customer_page_are_read_with_their_prefix(
+    agent_client, agent, customer, books, today
+):
+    mine = books["mine"]
+    note = CreditNoteFactory(customer=customer, total=D("50.00"))
+    page = url("agent_customer", customer.number)
+    posts = [
+        ("note_create", {"note-text": "Rappel fait au comptable"}),
+        (
+            "promise_create",
+            {
+                "promise-promised_on": (today + timedelta(days=7)).isoformat(),
+                "promise-amount": "150.00",
+                "promise-note": "Virement vendredi",
+            },
+        ),
+        (
+            "write_off",
+            {
+                "write_off-invoice": str(mine.pk),
+                "write_off-amount": "1.25",
+                "write_off-reason": "bank_fees",
+                "write_off-note": "Frais de virement",
+            },
+        ),
+        (
+            "credit_apply",
+            {"credit-credit_note": str(note.pk), "credit-invoice": str(mine.pk), "credit-amount": "20.00"},
+        ),
+        (
+            "profile_update",
+            {
+                "profile-do_not_dun": "on",
+                "profile-auto_credit_hold": "unknown",
+                "profile-accepted_methods": ["eft", "cheque"],
+                "profile-remittance_instructions": "",
+                "profile-annual_interest_rate": "12.50",
+            },
+        ),
+    ]
+    for name, data in posts:
+        response = agent_client.post(url(name, customer.number), data)
+        assert response.status_code == 302 and response["Location"] == page, name
+        errors = [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "error"]
+        assert errors == [], name
+    assert CollectionNote.objects.get(customer=customer).text == "Rappel fait au comptable"
+    promise = PromiseToPay.objects.get(customer=customer)
+    assert (promise.amount, promise.note) == (D("150.00"), "Virement vendredi")
+    write_off = WriteOff.objects.get(invoice=mine)
+    assert (write_off.amount, write_off.reason, write_off.note) == (
+        D("1.25"),
+        "bank_fees",
+        "Frais de virement",
+    )
+    assert CreditApplication.objects.get(credit_note=note, invoice=mine).amount == D("20.00")
+    profile = CustomerCreditProfile.objects.get(customer=customer)
+    assert profile.do_not_dun and profile.annual_interest_rate == D("12.50")
+    assert sorted(profile.accepted_methods) == ["cheque", "eft"]
 
 
 def test_worklist_query_ceiling(agent_client, today, django_assert_max_num_queries):

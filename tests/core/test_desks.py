@@ -41,3 +41,27 @@ def test_sync_is_idempotent():
     desk_groups_sync()
     desk_groups_sync()
     assert Group.objects.filter(name__in=DESK_GROUP_NAMES.values()).count() == len(DESK_GROUP_NAMES)
+
+
+def test_desk_recipients_are_the_desks_active_agents_in_their_language(settings):
+    from csol.core.selectors import desk_recipients
+
+    settings.CSOL_DESK_EMAILS = {}
+    billing = _agent_in("billing")
+    billing.language = "fr"
+    billing.save(update_fields=["language"])
+    gone = _agent_in("billing")
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    _agent_in("orders")
+    assert desk_recipients(desk="billing") == [(billing.email, "fr")]
+
+
+def test_desk_recipients_prefer_the_desks_mailbox_and_never_lose_a_notice(settings):
+    from csol.core.selectors import desk_recipients
+
+    settings.CSOL_DESK_EMAILS = {"billing": "Billing@csol.example"}
+    _agent_in("billing")
+    assert desk_recipients(desk="billing") == [("billing@csol.example", "fr")]
+    # A desk with neither a mailbox nor an agent: the supplier's address.
+    assert desk_recipients(desk="contracts") == [(settings.CSOL_SUPPLIER["email"], "fr")]

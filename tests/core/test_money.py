@@ -25,6 +25,14 @@ def test_format_money(amount, language, expected):
     assert format_money(amount, language) == expected
 
 
+@pytest.mark.parametrize("amount", [0, 7, "12.5", 0.1, Decimal("-0.001")])
+def test_format_money_takes_what_templates_pass(amount):
+    # Integers, strings and floats reach the filter too; negative zero keeps babel's sign.
+    from babel.numbers import format_currency
+
+    assert format_money(amount, "en") == format_currency(quantize_money(amount), "CAD", locale="en_CA")
+
+
 def test_money_filter_follows_the_active_language():
     template = Template("{{ amount|money }}")
     with translation.override("fr"):
@@ -42,3 +50,15 @@ def test_quantize_money_rounds_half_up(raw, rounded):
 def test_quantize_money_is_within_half_a_cent(value):
     assert abs(quantize_money(value) - value) <= Decimal("0.005")
     assert quantize_money(value).as_tuple().exponent == -2
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@given(st.decimals(min_value=-10**12, max_value=10**12, places=4, allow_nan=False, allow_infinity=False))
+def test_format_money_writes_what_babel_writes(language, value):
+    # format_money formats without babel for speed; the text must stay babel's (CLDR's).
+    from babel.numbers import format_currency
+
+    from csol.core.money import BABEL_LOCALES
+
+    expected = format_currency(quantize_money(value), "CAD", locale=BABEL_LOCALES[language])
+    assert format_money(value, language) == expected

@@ -24,6 +24,35 @@ def test_every_shell_page_renders_in_both_languages(customer_client, name, langu
     assert f'<html lang="{language}-CA">' in response.content.decode()
 
 
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_shell_links_follow_the_language_and_mark_the_current_area(customer_client, language):
+    page = customer_client.get(f"/{language}/invoices/").content.decode()
+    nav = page[page.index('<nav class="csol-nav"') : page.index("</nav>")]
+    # The current area is marked for screen readers too; the others and the dashboard are not.
+    assert f'<a class="nav-link active" aria-current="page" href="/{language}/invoices/">' in nav
+    assert nav.count('aria-current="page"') == 1
+    assert f'<a class="nav-link" href="/{language}/orders/">' in nav
+    assert f'<a class="nav-link" href="/{language}/">' in nav
+    assert f'action="/{language}/accounts/sign-out/"' in page
+    assert f'<a href="/{language}/contact/">' in page
+
+
+def test_dashboard_is_marked_current_on_the_dashboard(customer_client):
+    page = customer_client.get("/en/").content.decode()
+    assert '<a class="nav-link active" aria-current="page" href="/en/">' in page
+
+
+def test_the_shell_names_the_active_customer_without_a_query_of_its_own(customer_client, customer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        page = customer_client.get("/en/contact/").content.decode()
+    assert "Acme Québec inc." in page
+    # The customer's name came with the memberships.
+    assert not [q for q in queries.captured_queries if 'FROM "core_customer"' in q["sql"]]
+
+
 @pytest.mark.parametrize("name", ["accounts:login", "accounts:password_reset", "portal:contact"])
 def test_public_pages_render(client, name):
     assert client.get(reverse(name)).status_code == 200

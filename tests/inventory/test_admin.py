@@ -202,6 +202,9 @@ def test_admin_refuses_bad_transition(agent_client, customer, products):
 
 # --- Change requests in the admin -----------------------------------------------------------------
 
+# The change form's read-only inline of the decision's emails posts its management form.
+NO_EMAIL_ROWS = {"emails-TOTAL_FORMS": 0, "emails-INITIAL_FORMS": 0}
+
 
 def test_agent_approves_from_the_change_form(agent_client, customer, customer_user, products):
     record = RecordFactory(customer=customer, product=products["power"], serial_number="78CR001")
@@ -210,7 +213,9 @@ def test_agent_approves_from_the_change_form(agent_client, customer, customer_us
     )
     url = f"/en/admin/inventory/changerequest/{change.pk}/change/"
     assert "Approve and apply" in agent_client.get(url).content.decode()
-    response = agent_client.post(url, {"decision_note": "Confirmed by phone", "_approve": "1"})
+    response = agent_client.post(
+        url, {"decision_note": "Confirmed by phone", "_approve": "1", **NO_EMAIL_ROWS}
+    )
     assert response.status_code == 302
     change.refresh_from_db()
     record.refresh_from_db()
@@ -218,16 +223,41 @@ def test_agent_approves_from_the_change_form(agent_client, customer, customer_us
     assert record.status == RecordStatus.DECOMMISSIONED
 
 
-def test_agent_rejects_with_the_action(agent_client, customer, customer_user, products):
+def test_agent_rejects_with_the_action_only_with_a_reason(agent_client, customer, customer_user, products):
     record = RecordFactory(customer=customer, product=products["power"], serial_number="78CR002")
     change = change_request_submit(
         viewer=viewer_for(customer_user), record=record, kind=ChangeKind.DECOMMISSION, message="Retired"
     )
-    response = agent_client.post(
-        "/en/admin/inventory/changerequest/", {"action": "reject", "_selected_action": [change.pk]}
-    )
+    changes = "/en/admin/inventory/changerequest/"
+    response = agent_client.post(changes, {"action": "reject", "_selected_action": [change.pk]}, follow=True)
+    assert "Give the reason for the rejection" in response.content.decode()
+    change.refresh_from_db()
+    assert change.status == ChangeStatus.PENDING  # no reason written yet: nothing decided
+    ChangeRequest.objects.filter(pk=change.pk).update(decision_note="Still under contract")
+    response = agent_client.post(changes, {"action": "reject", "_selected_action": [change.pk]})
     assert response.status_code == 302
     change.refresh_from_db()
     record.refresh_from_db()
     assert change.status == ChangeStatus.REJECTED and record.status == RecordStatus.INSTALLED
     assert ChangeRequest.objects.count() == 1
+
+
+def test_agent_rejects_from_the_change_form_with_the_note_as_reason(
+    agent_client, customer, customer_user, products, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    record = RecordFactory(customer=customer, product=products["power"], serial_number="78CR003")
+    change = change_request_submit(
+        viewer=viewer_for(customer_user), record=record, kind=ChangeKind.DECOMMISSION, message="Retired"
+    )
+    url = f"/en/admin/inventory/changerequest/{change.pk}/change/"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = agent_client.post(
+            url, {"decision_note": "Encore sous contrat", "_reject": "1", **NO_EMAIL_ROWS}
+        )
+    assert response.status_code == 302
+    change.refresh_from_db()
+    assert change.status == ChangeStatus.REJECTED
+    assert [m.to for m in mail.outbox] == [[customer_user.email]]
+    assert "Encore sous contrat" in mail.outbox[0].body

@@ -263,6 +263,11 @@ def _payment(owner: Owner) -> dict:
     return {"number": _receivables(owner)["payment"].number}
 
 
+def _allocation(owner: Owner) -> dict:
+    payment = _receivables(owner)["payment"]
+    return {"number": payment.number, "pk": payment.allocations.get().pk}
+
+
 def _promise(owner: Owner) -> dict:
     return {"number": owner.customer.number, "pk": _receivables(owner)["promise"].pk}
 
@@ -382,6 +387,7 @@ OBJECT_URLS: dict[str, Entry] = {
     "collections_ar:payment": Entry(_payment, agent_only=True),
     "collections_ar:payment_auto": Entry(_payment, agent_only=True),
     "collections_ar:payment_void": Entry(_payment, agent_only=True),
+    "collections_ar:allocation_reverse": Entry(_allocation, agent_only=True),
     "collections_ar:import": Entry(_import, agent_only=True),
     "collections_ar:line": Entry(_import_line, agent_only=True),
     "collections_ar:line_unmatched": Entry(_import_line, agent_only=True),

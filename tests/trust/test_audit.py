@@ -191,7 +191,7 @@ def test_saving_some_fields_records_only_those_that_changed(customer):
 
 
 def test_rows_written_in_bulk_are_recorded_as_saves_record_them(customer):
-    from csol.audit.recorder import record_bulk_created, record_bulk_updated, stored_values
+    from csol.audit.recorder import record_created, record_updated, stored_values
     from csol.core.models import Site
 
     def site(name):
@@ -203,7 +203,7 @@ def test_rows_written_in_bulk_are_recorded_as_saves_record_them(customer):
     saved = site("Entrepôt A")
     saved.save()
     [bulk] = Site.objects.bulk_create([site("Entrepôt B")])
-    record_bulk_created([bulk])
+    record_created([bulk])
     assert changes(bulk, AuditAction.CREATE) == {
         **changes(saved, AuditAction.CREATE),
         "name": [None, "Entrepôt B"],
@@ -216,9 +216,9 @@ def test_rows_written_in_bulk_are_recorded_as_saves_record_them(customer):
         obj.city, obj.postal_code = "Gatineau", "J8X 1A1"
     saved.save(update_fields=fields)
     Site.objects.bulk_update([bulk], fields)
-    record_bulk_updated([bulk], fields, before)
+    record_updated([bulk], fields, before)
     assert changes(bulk, AuditAction.UPDATE) == changes(saved, AuditAction.UPDATE)
     assert changes(bulk, AuditAction.UPDATE)["city"] == ["Laval", "Gatineau"]
     # Written again with the same values: silent, as a save() is.
-    record_bulk_updated([bulk], fields, {bulk.pk: stored_values(bulk, fields)})
+    record_updated([bulk], fields, {bulk.pk: stored_values(bulk, fields)})
     assert AuditEvent.objects.for_object(bulk).filter(action=AuditAction.UPDATE).count() == 1

@@ -119,3 +119,46 @@ def test_sessions_are_listed_read_only_in_the_admin(agent_client, customer_user)
 def test_user_page_offers_view_as(agent_client, customer_user):
     page = agent_client.get(f"/en/admin/core/user/{customer_user.pk}/change/").content.decode()
     assert f"/en/audit/view-as/{customer_user.pk}/" in page
+
+
+# While viewing as, these only change what the agent sees (or end the session): allowed.
+ALLOWED_WHILE_VIEWING = {"audit:impersonation_stop", "accounts:logout", "portal:switch_customer"}
+
+
+def test_every_portal_write_is_refused_while_viewing_as(agent_client, customer, customer_user):
+    """Table-driven from the URL resolver: each customer-facing URL, POSTed (and one PUT and DELETE)
+    while viewing as the customer's administrator, is a 403 and changes nothing."""
+    from tests.tenancy.registry import Owner, customer_facing_patterns, page_kwargs, url_for
+
+    owner = Owner(customer=customer, user=customer_user)
+    urls = [
+        url_for(pattern.view_name, kwargs, "en")
+        for pattern in customer_facing_patterns()
+        if pattern.view_name not in ALLOWED_WHILE_VIEWING
+        for kwargs in page_kwargs(pattern, owner)
+    ]
+    assert len(urls) > 40  # the table covers the portal, not a handful of pages
+    _start(agent_client, customer_user)
+    last = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
+
+    refused = []
+    for url in urls:
+        response = agent_client.post(url, {"reason": "x", "body": "x", "amount": "1.00", "role": Role.VIEWER})
+        if response.status_code != 403:
+            refused.append(f"POST {url}: {response.status_code}")
+    for method in (agent_client.put, agent_client.delete, agent_client.patch):
+        if method(urls[0]).status_code != 403:
+            refused.append(f"{method.__name__.upper()} {urls[0]}")
+
+    assert refused == []
+    written = AuditEvent.objects.filter(pk__gt=last or 0).exclude(action=AuditAction.ACCESS_DENIED)
+    assert list(written) == []
+    assert AuditEvent.objects.filter(pk__gt=last or 0, acting_as=customer_user).count() == len(urls) + 3
+
+
+def test_language_and_customer_switches_still_work_while_viewing_as(agent_client, customer, customer_user):
+    _start(agent_client, customer_user)
+    assert agent_client.post("/i18n/setlang/", {"language": "fr", "next": "/fr/"}).status_code == 302
+    switched = agent_client.post("/fr/customer/switch/", {"customer": customer.pk, "next": "/fr/orders/"})
+    assert (switched.status_code, switched["Location"]) == (302, "/fr/orders/")
+    assert ImpersonationSession.objects.get().ended_at is None

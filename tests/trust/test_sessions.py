@@ -95,3 +95,12 @@ def test_signed_in_pages_are_not_stored(customer_client, client):
     assert "Cookie" in response["Vary"]
     anonymous = client.get("/en/contact/")
     assert "no-store" not in anonymous.get("Cache-Control", "")
+
+
+def test_a_user_deactivated_in_the_back_office_is_signed_out_at_once(customer_user):
+    client = signed_in(customer_user)
+    assert client.get("/en/").status_code == 200
+    customer_user.is_active = False  # the "active" box of the user's page in the admin
+    customer_user.save(update_fields=["is_active"])
+    response = client.get("/en/orders/")
+    assert response.status_code == 302 and response["Location"].startswith("/en/accounts/sign-in/")

@@ -1,0 +1,141 @@
+"""Emails about disputes: the billing desk hears of the customer's words, the customer of the agent's.
+
+Each email is keyed by the dispute, the event ("opened", "message:<id>", "decision:<event id>") and
+the address; the key row and the send commit together, so a retried task never mails twice and a
+failed send is tried again.
+"""
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import translation
+
+from billing.models import Dispute, DisputeEmail, DisputeEvent, DisputeMessage, DisputeStatus
+from csol.core.emails import send_templated_email
+from csol.core.models import Role
+from csol.core.selectors import customer_contacts, desk_recipients
+from csol.core.tenancy import Viewer
+
+DESK = "billing"
+DECISIONS = (DisputeStatus.ACCEPTED, DisputeStatus.REJECTED)
+
+
+def _language(customer, user) -> str:
+    # As for invoices: Quebec customers are written to in French (Charter of the French language).
+    return "fr" if customer.province == "QC" else (user.language or customer.language)
+
+
+def dispute_customer_recipients(dispute: Dispute) -> list[tuple[str, str]]:
+    """(email, language) of the customer's side: who opened the dispute and who pays the invoices."""
+    customer = dispute.invoice.customer
+    users = customer_contacts(customer=customer, roles=[Role.ADMINISTRATOR, Role.ACCOUNTS_PAYABLE])
+    opener = dispute.opened_by
+    # The opener is told only while they may still see the dispute (an active member of the customer).
+    if opener is not None and not opener.is_staff and customer.pk in Viewer(user=opener).roles:
+        users.append(opener)
+    recipients: dict[str, str] = {}
+    for user in users:
+        if user.email:
+            recipients.setdefault(user.email.lower(), _language(customer, user))
+    return sorted(recipients.items())
+
+
+def dispute_agent_recipients(dispute: Dispute) -> list[tuple[str, str]]:
+    """(email, language) of the agent handling the dispute, or of the billing desk while nobody does."""
+    agent = dispute.assigned_to
+    if agent is not None and agent.is_active and agent.is_staff and agent.email:
+        return [(agent.email.lower(), agent.language or settings.LANGUAGE_CODE)]
+    return desk_recipients(desk=DESK)
+
+
+def _url(name: str, kwargs: dict, language: str) -> str:
+    with translation.override(language):
+        path = reverse(name, kwargs=kwargs)
+    return settings.CSOL_PORTAL_URL.rstrip("/") + path
+
+
+def _send(*, dispute, key, recipients, template, context, url_name, url_kwargs) -> int:
+    sent = 0
+    for email, language in recipients:
+        try:
+            with transaction.atomic():
+                DisputeEmail.objects.create(dispute=dispute, key=key, recipient=email, language=language)
+                send_templated_email(
+                    to=[email],
+                    template=f"billing/emails/{template}",
+                    language=language,
+                    context={
+                        **context,
+                        "dispute": dispute,
+                        "invoice": dispute.invoice,
+                        "customer": dispute.invoice.customer,
+                        "url": _url(url_name, url_kwargs, language),
+                    },
+                )
+        except IntegrityError:
+            continue  # already sent for this event (a retry or a second delivery)
+        sent += 1
+    return sent
+
+
+def _to_desk(dispute, key, context) -> int:
+    return _send(
+        dispute=dispute,
+        key=key,
+        recipients=dispute_agent_recipients(dispute),
+        template="dispute_desk",
+        context=context,
+        url_name="admin:billing_dispute_handle",
+        url_kwargs={"pk": dispute.pk},
+    )
+
+
+def _to_customer(dispute, key, template, context) -> int:
+    return _send(
+        dispute=dispute,
+        key=key,
+        recipients=dispute_customer_recipients(dispute),
+        template=template,
+        context=context,
+        url_name="billing:dispute",
+        url_kwargs={"number": dispute.invoice.number, "pk": dispute.pk},
+    )
+
+
+def dispute_email_send(*, dispute: Dispute, key: str) -> int:
+    """Send the emails of one dispute event once each; the number sent now (0 when already done)."""
+    dispute = (
+        Dispute.objects.select_related("invoice__customer", "opened_by", "assigned_to", "credit_note")
+        .filter(pk=dispute.pk)
+        .first()
+    )
+    if dispute is None:
+        return 0
+    kind, _sep, ident = key.partition(":")
+    if kind == "opened":
+        first = dispute.messages.select_related("author").order_by("created_at", "id").first()
+        if dispute.opened_by is None or dispute.opened_by.is_staff:
+            return 0  # an agent opening it for the customer needs no notice
+        return _to_desk(dispute, key, {"opened": True, "message": first})
+    if kind == "message":
+        message = DisputeMessage.objects.select_related("author").filter(pk=ident, dispute=dispute).first()
+        if message is None:
+            return 0
+        if message.from_agent:
+            return _to_customer(dispute, key, "dispute_reply", {"message": message})
+        return _to_desk(dispute, key, {"opened": False, "message": message})
+    if kind == "decision":
+        event = DisputeEvent.objects.filter(pk=ident, dispute=dispute, to_status__in=DECISIONS).first()
+        if event is None:
+            return 0
+        context = {"accepted": event.to_status == DisputeStatus.ACCEPTED, "reason": dispute.resolution}
+        return _to_customer(dispute, key, "dispute_decision", context)
+    raise ValueError(key)
+
+
+def dispute_email_enqueue(*, dispute: Dispute, key: str) -> None:
+    """Queue a dispute event's emails, sent after the current transaction commits."""
+    from billing.tasks import dispute_email_task
+    from csol.core.jobs import enqueue
+
+    enqueue(dispute_email_task, dispute.pk, key)
