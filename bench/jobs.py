@@ -297,6 +297,20 @@ def _run_progress(tag: str) -> tuple[int, int, int]:
     return figures["issued"], figures["stored"], emailed
 
 
+def _by_tenth(progress: list[tuple[float, int, float]]) -> str:
+    """The rate of each tenth of the run's duration, with the machine's load then."""
+    end = progress[-1][0]
+    parts, previous = [], (0.0, 0)
+    for tenth in range(1, 11):
+        upto = [p for p in progress if p[0] <= end * tenth / 10]
+        if not upto or upto[-1][0] <= previous[0]:
+            continue
+        seconds, stored, load = upto[-1]
+        parts.append(f"{(stored - previous[1]) / (seconds - previous[0]):.1f} @ {load:.0f}")
+        previous = (seconds, stored)
+    return ", ".join(parts)
+
+
 def _task_lines(records: list[dict]) -> list[str]:
     by_task: dict[str, list[dict]] = {}
     for record in records:
@@ -370,10 +384,12 @@ def generation_figures(count: int | None = None) -> list[str]:
         kick.send_task("billing.tasks.invoice_generation_run", kwargs={"on": today.isoformat()})
         timeout = float(os.environ.get("BENCH_GENERATION_TIMEOUT", str(count * 3 + 300)))
         stored_at = None
+        progress = []  # (seconds, PDFs stored, load average): how the run went on a shared machine
         while True:
             time.sleep(1)
             issued, stored, emailed = _run_progress(tag)
             elapsed = time.perf_counter() - started
+            progress.append((elapsed, stored, os.getloadavg()[0]))
             if stored_at is None and stored >= count:
                 stored_at = elapsed
             if stored >= count and emailed >= count:
@@ -436,6 +452,7 @@ def generation_figures(count: int | None = None) -> list[str]:
         f"idle cores the job would reach **{bare_cpu / (job_cpu / count):.2f} × 2 × the bare rate**",
         f"- {queries:,} queries in all ({queries / count:.1f} per invoice); load average {load[0]} at the "
         f"start, {load[1]} at the end",
+        "- PDFs stored per second, by tenth of the run (@ load average): " + _by_tenth(progress),
         *_task_lines(records),
     ]
     return lines
