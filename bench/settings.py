@@ -22,3 +22,12 @@ LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "W
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # The lookup throttle (30 a minute per user) would answer the 55 timed lookups with 429s.
 INVENTORY_LOOKUPS_PER_MINUTE = 100_000
+
+# The invoice generation benchmark (bench/jobs.py) starts real Celery workers with BENCH_BROKER_URL set
+# (a Redis database of its own): tasks then go through the broker, PDFs to BENCH_MEDIA_ROOT, and emails
+# are composed to bytes, as an SMTP backend would, then dropped.
+if os.environ.get("BENCH_BROKER_URL"):
+    CELERY_BROKER_URL = os.environ["BENCH_BROKER_URL"]
+    CELERY_TASK_ALWAYS_EAGER = False
+    EMAIL_BACKEND = "bench.mail.DiscardingBackend"
+    MEDIA_ROOT = os.environ.get("BENCH_MEDIA_ROOT", MEDIA_ROOT)  # noqa: F405

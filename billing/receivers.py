@@ -2,8 +2,9 @@
 
 Any save or delete of an invoice gives its customer a new InvoiceListVersion token once the
 transaction commits (a rolled-back change keeps the token; a change made outside a transaction
-renews it at once). Every writer saves invoices one by one (the audit trail needs it too), so the
-signals see every change.
+renews it at once). Services save invoices one by one, so the signals see their changes; the jobs
+that write invoices in bulk (generation, issuing and PDFs by batches: no signals) call
+`renew_invoice_list_versions` for the customers they touched.
 
 After the commit, not inside the transaction: the token row is then never held locked while a
 transaction works on several customers' invoices (no lock waits or deadlocks between writers), and
@@ -54,6 +55,42 @@ def renew_invoice_list_version(customer_id: int) -> None:
     if any(func == renewal and not func.done for _sids, func, _robust in waiting):
         return
     transaction.on_commit(renewal, robust=True)
+
+
+class InvoiceListRenewals:
+    """The after-commit renewal of many customers' tokens in one statement (in the customers' order,
+    so two such renewals at once never wait on each other in a cycle)."""
+
+    def __init__(self, customer_ids):
+        self.customer_ids = sorted(set(customer_ids))
+        self.done = False
+
+    def __call__(self):
+        self.done = True
+        InvoiceListVersion.objects.bulk_create(
+            [
+                InvoiceListVersion(customer_id=customer_id, token=uuid4().hex)
+                for customer_id in self.customer_ids
+            ],
+            update_conflicts=True,
+            unique_fields=["customer"],
+            update_fields=["token"],
+        )
+
+
+def renew_invoice_list_versions(customer_ids) -> None:
+    """Renew the tokens of customers whose invoices were written in bulk, once the transaction commits
+    (one statement; customers whose renewal already waits for this commit are left out)."""
+    waiting = connection.run_on_commit if connection.in_atomic_block else []
+    pending = set()
+    for _sids, func, _robust in waiting:
+        if isinstance(func, InvoiceListRenewal) and not func.done:
+            pending.add(func.customer_id)
+        elif isinstance(func, InvoiceListRenewals) and not func.done:
+            pending.update(func.customer_ids)
+    customer_ids = set(customer_ids) - pending
+    if customer_ids:
+        transaction.on_commit(InvoiceListRenewals(customer_ids), robust=True)
 
 
 @receiver(post_save, sender=Invoice, dispatch_uid="billing-invoice-list-version-save")

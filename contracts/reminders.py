@@ -4,6 +4,10 @@ Exactly once per contract, offset and term: the RenewalReminder row (unique on t
 and committed before any email. Delivery claims the rows it sends (a conditional update), writes each
 address on them as soon as its email is out, and stamps `sent_at`: a second run, a duplicated task or a
 concurrent worker finds nothing left to send, and a retry after a mail failure skips who was reached.
+
+The cost does not follow the number of reminders: the rows are written in one insert, and a delivery
+job sends a few customers' reminders with their recipients read at once, one mail connection, and one
+write per email.
 """
 
 from collections import defaultdict
@@ -11,6 +15,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -26,7 +31,10 @@ from contracts.selectors import (
 from contracts.services import contract_renew, contract_transition
 from csol.core.emails import send_templated_email
 from csol.core.models import Membership, Role
-from csol.core.selectors import customer_contacts, customer_partner_contacts
+from csol.core.selectors import customers_contacts, customers_partner_contacts
+
+# Customers whose reminders one delivery job sends.
+DELIVERY_BATCH = 25
 
 
 def contracts_roll(*, today: date, window_days: int) -> dict:
@@ -56,49 +64,70 @@ def contracts_roll(*, today: date, window_days: int) -> dict:
 
 
 def renewal_reminders_create(*, today: date, offsets: list[int]) -> list[RenewalReminder]:
-    """Write the reminder row of every contract due one; a row another run wrote first is skipped."""
-    created = []
-    for contract in contracts_due_for_reminder(today=today, offsets=offsets):
-        try:
-            with transaction.atomic():
-                created.append(
-                    RenewalReminder.objects.create(
-                        contract=contract, offset_days=contract.reminder_offset, term_end=contract.end_date
-                    )
-                )
-        except IntegrityError:
-            continue
-    return created
+    """Write the reminder row of every contract due one, in one insert; a row another run wrote first
+    is skipped (the rows are then written one by one)."""
+    due = [
+        (contract.pk, contract.reminder_offset, contract.end_date)
+        for contract in contracts_due_for_reminder(today=today, offsets=offsets)
+    ]
+
+    def row(contract_id, offset, end):
+        return RenewalReminder(contract_id=contract_id, offset_days=offset, term_end=end)
+
+    try:
+        with transaction.atomic():
+            return RenewalReminder.objects.bulk_create([row(*key) for key in due], batch_size=2000)
+    except IntegrityError:
+        created = []
+        for key in due:
+            reminder = row(*key)
+            try:
+                with transaction.atomic():
+                    reminder.save()
+            except IntegrityError:
+                continue
+            created.append(reminder)
+        return created
 
 
-def unsent_reminder_batches() -> dict[int, list[int]]:
-    """Reminder ids not yet sent, by customer: this run's and any left by a failed delivery."""
-    batches: dict[int, list[int]] = defaultdict(list)
+def unsent_reminder_batches(*, customers_per_batch: int = DELIVERY_BATCH) -> list[list[int]]:
+    """Reminder ids not yet sent (this run's and any left by a failed delivery), a few customers' a batch."""
+    by_customer: dict[int, list[int]] = defaultdict(list)
     rows = RenewalReminder.objects.filter(sent_at__isnull=True).values_list("contract__customer_id", "id")
     for customer_id, reminder_id in rows.order_by("contract__customer_id", "id"):
-        batches[customer_id].append(reminder_id)
-    return dict(batches)
+        by_customer[customer_id].append(reminder_id)
+    ids = list(by_customer.values())
+    return [
+        [reminder_id for batch in ids[start : start + customers_per_batch] for reminder_id in batch]
+        for start in range(0, len(ids), customers_per_batch)
+    ]
 
 
-def _recipients(customer, reminders) -> dict:
-    """User → the reminders they receive: administrators and partner users all, contacts their contracts."""
-    everyone = customer_contacts(customer=customer, roles=[Role.ADMINISTRATOR]) + customer_partner_contacts(
-        customer=customer
-    )
-    by_user = {user.pk: (user, list(reminders)) for user in everyone}
-    active_members = set(
-        Membership.objects.filter(customer=customer, is_active=True, user__is_active=True).values_list(
-            "user_id", flat=True
+class _Audience:
+    """Who may receive the renewal reminders of a set of customers, read at once (four queries)."""
+
+    def __init__(self, customer_ids):
+        self.admins = customers_contacts(customer_ids=customer_ids, roles=[Role.ADMINISTRATOR])
+        self.partners = customers_partner_contacts(customer_ids=customer_ids)
+        self.members = set(
+            Membership.objects.filter(
+                customer_id__in=list(customer_ids), is_active=True, user__is_active=True
+            ).values_list("customer_id", "user_id")
         )
-    )
-    for reminder in reminders:
-        for contact in reminder.contract.contacts.all():
-            if contact.pk not in active_members:
-                continue  # a contact who left the company receives nothing
-            user, items = by_user.setdefault(contact.pk, (contact, []))
-            if reminder not in items:
-                items.append(reminder)
-    return {user: items for user, items in by_user.values() if items}
+
+    def recipients(self, customer, reminders) -> dict:
+        """User → the reminders they receive: administrators and partner users all of them, a contract's
+        contacts its own."""
+        everyone = self.admins.get(customer.pk, []) + self.partners.get(customer.pk, [])
+        by_user = {user.pk: (user, list(reminders)) for user in everyone}
+        for reminder in reminders:
+            for contact in reminder.contract.contacts.all():
+                if (customer.pk, contact.pk) not in self.members:
+                    continue  # a contact who left the company receives nothing
+                user, items = by_user.setdefault(contact.pk, (contact, []))
+                if reminder not in items:
+                    items.append(reminder)
+        return {user: items for user, items in by_user.values() if items}
 
 
 def _portal_link(language: str) -> str:
@@ -123,46 +152,57 @@ def _claim(reminder_ids: list[int]) -> list[RenewalReminder]:
         RenewalReminder.objects.filter(pk__in=ids)
         .select_related("contract", "contract__customer")
         .prefetch_related("contract__contacts")
-        .order_by("contract__end_date", "contract__number")
+        .order_by("contract__customer_id", "contract__end_date", "contract__number")
     )
 
 
 def renewal_reminders_deliver(*, reminder_ids: list[int]) -> int:
-    """Email one customer's due reminders, each recipient in their language; returns emails sent.
+    """Email the due reminders of a few customers, each recipient in their language; returns emails sent.
 
-    Each address is written on the reminders right after its email goes out, so a retry after a mail
-    failure sends only to those not reached yet.
+    Each address is written on its reminders right after its email goes out (one update per email),
+    so a retry after a mail failure sends only to those not reached yet.
     """
     reminders = _claim(reminder_ids)
     if not reminders:
         return 0
-    customer = reminders[0].contract.customer
-    mine = [r for r in reminders if r.contract.customer_id == customer.pk]
-    ids = [r.pk for r in reminders]
+    by_customer: dict[int, list[RenewalReminder]] = defaultdict(list)
+    for reminder in reminders:
+        by_customer[reminder.contract.customer_id].append(reminder)
+    audience = _Audience(list(by_customer))
+    done: list[int] = []
     sent = 0
+    connection = get_connection()
     try:
-        for user, items in sorted(_recipients(customer, mine).items(), key=lambda pair: pair[0].email):
-            if all(user.email in r.recipients.split() for r in items):
-                continue  # reached by an earlier, interrupted delivery
-            language = user.language or customer.language
-            send_templated_email(
-                to=[user.email],
-                template="contracts/emails/renewal_reminder",
-                language=language,
-                context={
-                    "customer": customer,
-                    "recipient": user,
-                    "reminders": items,
-                    "link": _portal_link(language),
-                },
-            )
-            sent += 1
-            for reminder in items:
-                reminder.recipients = "\n".join(filter(None, [reminder.recipients, user.email]))
-                RenewalReminder.objects.filter(pk=reminder.pk).update(recipients=reminder.recipients)
+        for mine in by_customer.values():
+            customer = mine[0].contract.customer
+            recipients = audience.recipients(customer, mine)
+            for user, items in sorted(recipients.items(), key=lambda pair: pair[0].email):
+                if all(user.email in r.recipients.split() for r in items):
+                    continue  # reached by an earlier, interrupted delivery
+                language = user.language or customer.language
+                send_templated_email(
+                    to=[user.email],
+                    template="contracts/emails/renewal_reminder",
+                    language=language,
+                    context={
+                        "customer": customer,
+                        "recipient": user,
+                        "reminders": items,
+                        "link": _portal_link(language),
+                    },
+                    connection=connection,
+                )
+                sent += 1
+                for reminder in items:
+                    reminder.recipients = "\n".join(filter(None, [reminder.recipients, user.email]))
+                RenewalReminder.objects.bulk_update(items, ["recipients"])
+            done += [reminder.pk for reminder in mine]
     except Exception:
-        # Let the retry (ReliableTask) take the batch again at once rather than after the claim timeout.
-        RenewalReminder.objects.filter(pk__in=ids, sent_at__isnull=True).update(claimed_at=None)
+        # Let the retry (ReliableTask) take the rest at once rather than after the claim timeout.
+        unsent = [reminder.pk for reminder in reminders if reminder.pk not in done]
+        RenewalReminder.objects.filter(pk__in=unsent, sent_at__isnull=True).update(claimed_at=None)
         raise
-    RenewalReminder.objects.filter(pk__in=ids).update(sent_at=timezone.now(), claimed_at=None)
+    finally:
+        connection.close()
+        RenewalReminder.objects.filter(pk__in=done).update(sent_at=timezone.now(), claimed_at=None)
     return sent

@@ -17,12 +17,12 @@ def renewal_reminders_run(today: str | None = None) -> dict:
     offsets = reminder_offsets()
     counts = reminders.contracts_roll(today=day, window_days=max(offsets, default=0))
     counts["reminders"] = len(reminders.renewal_reminders_create(today=day, offsets=offsets))
-    for reminder_ids in reminders.unsent_reminder_batches().values():
+    for reminder_ids in reminders.unsent_reminder_batches():
         enqueue(renewal_reminders_deliver, reminder_ids)
     return counts
 
 
 @shared_task(name="contracts.tasks.renewal_reminders_deliver")
 def renewal_reminders_deliver(reminder_ids: list[int]) -> int:
-    """Send one customer's reminders (no-op for those already sent)."""
+    """Send a few customers' reminders (no-op for those already sent)."""
     return reminders.renewal_reminders_deliver(reminder_ids=reminder_ids)

@@ -10,14 +10,18 @@ from billing.services.disputes import (
     dispute_transition,
 )
 from billing.services.documents import (
+    invoice_documents_deliver,
     invoice_email_resend,
     invoice_email_send,
     invoice_pdf_bytes,
     invoice_pdf_store,
+    invoice_pdfs_store,
+    invoices_email_send,
 )
 from billing.services.generation import GenerationResult, invoice_generation_run
 from billing.services.invoices import (
     ImmutableInvoice,
+    IssueResult,
     credit_note_create,
     invoice_cancel,
     invoice_draft_create,
@@ -27,6 +31,8 @@ from billing.services.invoices import (
     invoice_recalculate,
     invoice_transition,
     invoice_update_draft,
+    invoices_issue,
+    invoices_recalculate,
     next_number,
 )
 from billing.services.options import billing_options_update
@@ -35,6 +41,7 @@ from billing.services.settlement import invoice_settle
 __all__ = [
     "GenerationResult",
     "ImmutableInvoice",
+    "IssueResult",
     "billing_options_update",
     "credit_note_create",
     "dispute_accept",
@@ -46,6 +53,7 @@ __all__ = [
     "dispute_transition",
     "invoice_cancel",
     "invoice_draft_create",
+    "invoice_documents_deliver",
     "invoice_email_resend",
     "invoice_email_send",
     "invoice_generation_run",
@@ -54,9 +62,13 @@ __all__ = [
     "invoice_line_remove",
     "invoice_pdf_bytes",
     "invoice_pdf_store",
+    "invoice_pdfs_store",
     "invoice_recalculate",
     "invoice_settle",
     "invoice_transition",
     "invoice_update_draft",
+    "invoices_email_send",
+    "invoices_issue",
+    "invoices_recalculate",
     "next_number",
 ]

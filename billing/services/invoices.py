@@ -1,5 +1,6 @@
 """Writes on invoices and credit notes: drafts, issue with gap-free numbering, credit notes, status."""
 
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -18,7 +19,9 @@ from billing.models import (
     InvoiceStatus,
     InvoiceTax,
 )
-from billing.taxes import compute_taxes
+from billing.receivers import renew_invoice_list_versions
+from billing.taxes import compute_taxes, rates_table
+from csol.audit.recorder import record_updated, stored_values
 from csol.core.jobs import enqueue
 from csol.core.money import format_money, quantize_money
 
@@ -79,6 +82,35 @@ def invoice_transition(*, invoice: Invoice, to: str, actor=None, note: str = "")
     return invoice
 
 
+def invoice_draft_build(
+    *,
+    customer,
+    bill_to,
+    kind=DocumentKind.INVOICE,
+    po_number="",
+    reference="",
+    grouping_key="",
+    issue_after=None,
+    language=None,
+) -> Invoice:
+    """An unsaved draft for the customer, in its invoice language (the rules of every draft creation)."""
+    from billing.selectors import billing_options_for
+
+    if bill_to is None:
+        raise ValidationError(_("The customer has no address to bill."), code="no_bill_to")
+    return Invoice(
+        customer=customer,
+        bill_to=bill_to,
+        kind=kind,
+        po_number=po_number,
+        reference=reference,
+        province=customer.province,
+        language=language or billing_options_for(customer=customer).language,
+        grouping_key=grouping_key,
+        issue_after=issue_after,
+    )
+
+
 def invoice_draft_create(
     *,
     customer,
@@ -92,29 +124,56 @@ def invoice_draft_create(
     actor=None,
 ) -> Invoice:
     """A new draft document for the customer, in its invoice language."""
-    from billing.selectors import billing_options_for
-
-    options = billing_options_for(customer=customer)
     bill_to = (
         bill_to
         or customer.sites.filter(is_bill_to=True).order_by("id").first()
         or customer.sites.order_by("id").first()
     )
-    if bill_to is None:
-        raise ValidationError(_("The customer has no address to bill."), code="no_bill_to")
-    invoice = Invoice.objects.create(
+    invoice = invoice_draft_build(
         customer=customer,
         bill_to=bill_to,
         kind=kind,
         po_number=po_number,
         reference=reference,
-        province=customer.province,
-        language=language or options.language,
         grouping_key=grouping_key,
         issue_after=issue_after,
+        language=language,
     )
+    invoice.save()
     _event(invoice, actor=actor, action="created", to_status=InvoiceStatus.DRAFT)
     return invoice
+
+
+def invoice_line_build(
+    *,
+    invoice: Invoice,
+    line_number: int,
+    description: str,
+    quantity,
+    unit_price,
+    tax_category: str,
+    province: str = "",
+    reference: str = "",
+    order_line=None,
+    billing_period=None,
+    net_amount=None,
+) -> InvoiceLine:
+    """An unsaved line of a draft (the rules of every line added)."""
+    quantity = Decimal(quantity)
+    unit_price = Decimal(unit_price)
+    return InvoiceLine(
+        invoice=invoice,
+        line_number=line_number,
+        description=description[:250],
+        quantity=quantity,
+        unit_price=unit_price,
+        net_amount=quantize_money(net_amount if net_amount is not None else quantity * unit_price),
+        tax_category=tax_category,
+        province=province or invoice.customer.province,
+        reference=reference,
+        order_line=order_line,
+        billing_period=billing_period,
+    )
 
 
 def invoice_line_add(
@@ -134,22 +193,20 @@ def invoice_line_add(
     with transaction.atomic():
         invoice = _locked(invoice)
         _require_draft(invoice)
-        quantity = Decimal(quantity)
-        unit_price = Decimal(unit_price)
-        number = (invoice.lines.aggregate(m=Max("line_number"))["m"] or 0) + 1
-        line = InvoiceLine.objects.create(
+        line = invoice_line_build(
             invoice=invoice,
-            line_number=number,
-            description=description[:250],
+            line_number=(invoice.lines.aggregate(m=Max("line_number"))["m"] or 0) + 1,
+            description=description,
             quantity=quantity,
             unit_price=unit_price,
-            net_amount=quantize_money(net_amount if net_amount is not None else quantity * unit_price),
             tax_category=tax_category,
-            province=province or invoice.customer.province,
+            province=province,
             reference=reference,
             order_line=order_line,
             billing_period=billing_period,
+            net_amount=net_amount,
         )
+        line.save()
         invoice_recalculate(invoice=invoice)
     return line
 
@@ -163,12 +220,21 @@ def invoice_line_remove(*, line: InvoiceLine) -> None:
         invoice_recalculate(invoice=invoice)
 
 
-def invoice_recalculate(*, invoice: Invoice, on: date | None = None) -> Invoice:
-    """Recompute a draft's taxes and totals from its lines (rates in force on `on`, today by default)."""
-    _require_draft(invoice)
-    lines = list(invoice.lines.values_list("province", "tax_category", "net_amount"))
-    taxes = compute_taxes(lines, on or timezone.localdate()) if lines else []
-    invoice.taxes.all().delete()
+TOTAL_FIELDS = ["net_total", "tax_total", "total"]
+
+
+def _lines_by_invoice(invoices) -> dict[int, list[tuple]]:
+    """(province, tax category, net) of each document's lines, in one query."""
+    lines: dict[int, list[tuple]] = {invoice.pk: [] for invoice in invoices}
+    rows = InvoiceLine.objects.filter(invoice__in=list(invoices)).order_by("invoice_id", "line_number")
+    for invoice_id, *line in rows.values_list("invoice_id", "province", "tax_category", "net_amount"):
+        lines[invoice_id].append(tuple(line))
+    return lines
+
+
+def _taxes_replace(invoices, lines: dict, taxes_of: dict) -> None:
+    """Store each document's taxes in place of the old ones and set its totals (not saved)."""
+    InvoiceTax.objects.filter(invoice__in=list(invoices)).delete()
     InvoiceTax.objects.bulk_create(
         InvoiceTax(
             invoice=invoice,
@@ -179,17 +245,49 @@ def invoice_recalculate(*, invoice: Invoice, on: date | None = None) -> Invoice:
             rate=t.rate,
             amount=t.amount,
         )
-        for t in taxes
+        for invoice in invoices
+        for t in taxes_of[invoice.pk]
     )
-    invoice.net_total = sum((net for _p, _c, net in lines), Decimal("0.00"))
-    invoice.tax_total = sum((t.amount for t in taxes), Decimal("0.00"))
-    invoice.total = invoice.net_total + invoice.tax_total
-    invoice.save(update_fields=["net_total", "tax_total", "total"])
+    for invoice in invoices:
+        invoice.net_total = sum((net for _p, _c, net in lines[invoice.pk]), Decimal("0.00"))
+        invoice.tax_total = sum((t.amount for t in taxes_of[invoice.pk]), Decimal("0.00"))
+        invoice.total = invoice.net_total + invoice.tax_total
+
+
+def invoices_recalculate(*, invoices: list[Invoice], on: date | None = None) -> None:
+    """Recompute drafts' taxes and totals from their lines (rates in force on `on`, today by default).
+
+    One set of queries for all the drafts, whatever their number.
+    """
+    for invoice in invoices:
+        _require_draft(invoice)
+    day = on or timezone.localdate()
+    lines = _lines_by_invoice(invoices)
+    rate_lookup = rates_table()
+    taxes_of = {
+        invoice.pk: compute_taxes(lines[invoice.pk], day, rate_lookup) if lines[invoice.pk] else []
+        for invoice in invoices
+    }
+    before = {invoice.pk: stored_values(invoice, TOTAL_FIELDS) for invoice in invoices}
+    _taxes_replace(invoices, lines, taxes_of)
+    Invoice.objects.bulk_update(invoices, TOTAL_FIELDS)
+    record_updated(invoices, TOTAL_FIELDS, before)
+    renew_invoice_list_versions(invoice.customer_id for invoice in invoices)
+
+
+def invoice_recalculate(*, invoice: Invoice, on: date | None = None) -> Invoice:
+    """Recompute a draft's taxes and totals from its lines (rates in force on `on`, today by default)."""
+    invoices_recalculate(invoices=[invoice], on=on)
     return invoice
 
 
 def next_number(*, year: int) -> str:
     """The next number of the year's sequence; call inside the issuing transaction (gap-free)."""
+    return next_numbers(year=year, count=1)[0]
+
+
+def next_numbers(*, year: int, count: int) -> list[str]:
+    """The next `count` consecutive numbers of the year's sequence, inside the issuing transaction."""
     counter = InvoiceCounter.objects.select_for_update().filter(year=year).first()
     if counter is None:
         try:
@@ -198,47 +296,116 @@ def next_number(*, year: int) -> str:
         except IntegrityError:
             pass  # another issuer created it first; the lock below waits for it
         counter = InvoiceCounter.objects.select_for_update().get(year=year)
-    counter.last_number += 1
+    first = counter.last_number + 1
+    counter.last_number += count
     counter.save(update_fields=["last_number"])
-    return f"{year}-{counter.last_number:06d}"
+    return [f"{year}-{n:06d}" for n in range(first, first + count)]
+
+
+@dataclass
+class IssueResult:
+    issued: list[Invoice] = field(default_factory=list)
+    held: dict[int, ValidationError] = field(default_factory=dict)  # draft id → why it stays a draft
+    not_drafts: list[Invoice] = field(default_factory=list)  # issued meanwhile (e.g. by a concurrent run)
+
+
+ISSUED_FIELDS = [
+    *TOTAL_FIELDS,
+    "issue_date",
+    "due_date",
+    "number",
+    "status",
+    "issue_after",
+]
+
+
+def invoices_issue(
+    *, invoice_ids, actor=None, on: date | None = None, tax_date: date | None = None
+) -> IssueResult:
+    """Issue drafts together: taxes at the issue date, consecutive numbers, due dates, one event each.
+
+    One transaction and a constant number of queries for the whole batch; a draft that may not be
+    issued (no lines, a PO number required, no tax rate) stays a draft and is returned in `held`.
+    The PDFs and emails follow after commit, as one job for the batch.
+    """
+    from billing.selectors import billing_options_for
+    from billing.tasks import invoice_documents_task
+
+    result = IssueResult()
+    day = on or timezone.localdate()
+    with transaction.atomic():
+        drafts = list(
+            Invoice.objects.select_for_update(of=("self",))
+            .select_related("customer", "customer__billing_options")
+            .filter(pk__in=list(invoice_ids))
+            .order_by("pk")
+        )
+        lines = _lines_by_invoice(drafts)
+        rate_lookup = rates_table()
+        ready, taxes_of = [], {}
+        for invoice in drafts:
+            if invoice.status != InvoiceStatus.DRAFT:
+                result.not_drafts.append(invoice)
+                continue
+            try:
+                if not lines[invoice.pk]:
+                    raise ValidationError(_("An invoice without lines cannot be issued."), code="no_lines")
+                options = billing_options_for(customer=invoice.customer)
+                if invoice.kind == DocumentKind.INVOICE and options.po_required and not invoice.po_number:
+                    raise ValidationError(
+                        _("%(customer)s requires a purchase order number on its invoices.")
+                        % {"customer": invoice.customer},
+                        code="po_required",
+                    )
+                taxes_of[invoice.pk] = compute_taxes(lines[invoice.pk], tax_date or day, rate_lookup)
+            except ValidationError as error:
+                result.held[invoice.pk] = error
+                continue
+            ready.append(invoice)
+        if not ready:
+            return result
+        before = {invoice.pk: stored_values(invoice, ISSUED_FIELDS) for invoice in ready}
+        _taxes_replace(ready, lines, taxes_of)
+        # Numbers last: the counter's lock is the one every issuer waits for, so hold it briefly.
+        for invoice, number in zip(ready, next_numbers(year=day.year, count=len(ready)), strict=True):
+            invoice.issue_date = day
+            invoice.due_date = day + timedelta(days=invoice.customer.payment_terms_days)
+            invoice.number = number
+            invoice.status = InvoiceStatus.ISSUED
+            invoice.issue_after = None
+        # Credit notes are saved one by one: receivables applies a credit note to the invoice it
+        # corrects when it sees it issued (a post_save listener). Invoices are written at once.
+        invoices = [invoice for invoice in ready if not invoice.is_credit_note]
+        for note in (invoice for invoice in ready if invoice.is_credit_note):
+            note.save(update_fields=ISSUED_FIELDS)
+        Invoice.objects.bulk_update(invoices, ISSUED_FIELDS)
+        record_updated(invoices, ISSUED_FIELDS, before)
+        renew_invoice_list_versions(invoice.customer_id for invoice in invoices)
+        InvoiceEvent.objects.bulk_create(
+            InvoiceEvent(
+                invoice=invoice,
+                actor=actor,
+                action="issued",
+                from_status=InvoiceStatus.DRAFT,
+                to_status=InvoiceStatus.ISSUED,
+            )
+            for invoice in ready
+        )
+        enqueue(invoice_documents_task, [invoice.pk for invoice in ready])
+    result.issued = ready
+    return result
 
 
 def invoice_issue(
     *, invoice: Invoice, actor=None, on: date | None = None, tax_date: date | None = None
 ) -> Invoice:
     """Issue a draft: taxes at the issue date, number, due date; the PDF and email follow after commit."""
-    from billing.selectors import billing_options_for
-    from billing.tasks import invoice_document_task
-
-    with transaction.atomic():
-        invoice = _locked(invoice)
-        _require_draft(invoice)
-        if not invoice.lines.exists():
-            raise ValidationError(_("An invoice without lines cannot be issued."), code="no_lines")
-        options = billing_options_for(customer=invoice.customer)
-        if invoice.kind == DocumentKind.INVOICE and options.po_required and not invoice.po_number:
-            raise ValidationError(
-                _("%(customer)s requires a purchase order number on its invoices.")
-                % {"customer": invoice.customer},
-                code="po_required",
-            )
-        day = on or timezone.localdate()
-        invoice_recalculate(invoice=invoice, on=tax_date or day)
-        invoice.issue_date = day
-        invoice.due_date = day + timedelta(days=invoice.customer.payment_terms_days)
-        invoice.number = next_number(year=day.year)
-        invoice.status = InvoiceStatus.ISSUED
-        invoice.issue_after = None
-        invoice.save(update_fields=["issue_date", "due_date", "number", "status", "issue_after"])
-        _event(
-            invoice,
-            actor=actor,
-            action="issued",
-            from_status=InvoiceStatus.DRAFT,
-            to_status=InvoiceStatus.ISSUED,
-        )
-        enqueue(invoice_document_task, invoice.pk)
-    return invoice
+    result = invoices_issue(invoice_ids=[invoice.pk], actor=actor, on=on, tax_date=tax_date)
+    if invoice.pk in result.held:
+        raise result.held[invoice.pk]
+    if result.not_drafts:
+        _require_draft(result.not_drafts[0])
+    return result.issued[0]
 
 
 def invoice_update_draft(*, invoice: Invoice, actor=None, **fields) -> Invoice:

@@ -55,7 +55,7 @@ def credit_hold_auto_run(*, today: date | None = None) -> list[int]:
     Applies to customers whose profile asks for it, or to all when CSOL_AR_AUTO_CREDIT_HOLD is on
     and their profile does not say otherwise. Releasing a hold stays an agent's decision.
     """
-    from collections_ar.selectors import account_summary, aging_by_customer
+    from collections_ar.selectors import account_summaries, aging_by_customer
 
     today = today or timezone.localdate()
     default = conf.auto_credit_hold_default()
@@ -65,13 +65,18 @@ def credit_hold_auto_run(*, today: date | None = None) -> list[int]:
         )
     )
     held = []
-    rows = aging_by_customer(as_of=today).filter(customer__status=CustomerStatus.ACTIVE)
+    rows = [
+        row
+        for row in aging_by_customer(as_of=today).filter(customer__status=CustomerStatus.ACTIVE)
+        if opted.get(row["customer"], default)
+    ]
+    # The summaries of all the customers concerned at once, not a customer and its summary each.
+    customers = Customer.objects.in_bulk([row["customer"] for row in rows])
+    summaries = account_summaries(customers=customers.values(), as_of=today)
     for row in rows:
         customer_id = row["customer"]
-        if not opted.get(customer_id, default):
-            continue
-        customer = Customer.objects.get(pk=customer_id)
-        summary = account_summary(customer=customer, as_of=today)
+        customer = customers[customer_id]
+        summary = summaries[customer_id]
         over_90 = summary.aging.buckets[-1][2]
         reasons = []
         if summary.over_limit:

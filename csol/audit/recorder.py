@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.utils.functional import SimpleLazyObject, empty
 
 from csol.audit.context import current_actor
@@ -31,6 +32,14 @@ def record(
     using: str | None = None,
 ) -> AuditEvent:
     """Write one event, attributed to the current actor (request user, or "system" in tasks)."""
+    event = _event(
+        action, obj=obj, customer_id=customer_id, changes=changes, actor=actor, path=path, using=using
+    )
+    event.save(using=using)
+    return event
+
+
+def _event(action, *, obj=None, customer_id=None, changes=None, actor=None, path="", using=None):
     actor = actor or current_actor()
     event = AuditEvent(
         action=action,
@@ -55,7 +64,6 @@ def record(
         event.object_repr = _safe_str(obj)[:200]
         if customer_id is None:
             event.customer_id = customer_id_of(obj)
-    event.save(using=using)
     return event
 
 
@@ -87,6 +95,42 @@ def record_created(objs, *, using: str | None = None, batch_size: int = 1000) ->
         for obj in objs
     ]
     AuditEvent.objects.using(using or "default").bulk_create(events, batch_size=batch_size)
+
+
+def record_updated(
+    objs, fields: list[str], before: dict, *, using: str | None = None
+) -> list[AuditEvent]:
+    """The change events of rows a service wrote with `bulk_update` (one insert for all of them).
+
+    `before` maps each object's primary key to its stored values of `fields` (by attname) as the
+    service read them under lock; as for `save()`, an event lists only what changed and a row that
+    did not change is silent.
+    """
+    audited, events = set(audited_models()), []
+    for obj in objs:
+        if type(obj) not in audited:
+            continue
+        attnames = [f.attname for f in tracked_fields(type(obj)) if f.name in fields or f.attname in fields]
+        stored = before.get(obj.pk, {})
+        changes = {
+            attname: [_jsonable(stored.get(attname)), _jsonable(getattr(obj, attname))]
+            for attname in attnames
+            if stored.get(attname) != getattr(obj, attname)
+        }
+        if changes:
+            events.append(_event(AuditAction.UPDATE, obj=obj, changes=changes, using=using))
+    return AuditEvent.objects.using(using or "default").bulk_create(events)
+
+
+def stored_values(obj, fields: list[str]) -> dict:
+    """The values of `fields` (by attname) an object holds now: the "before" of `record_updated`."""
+    values = {}
+    for f in tracked_fields(type(obj)):
+        if f.name in fields or f.attname in fields:
+            value = getattr(obj, f.attname)
+            # A file's name, not the FieldFile: saving a new file renames that same object in place.
+            values[f.attname] = value.name if isinstance(value, FieldFile) else value
+    return values
 
 
 def _safe_str(obj) -> str:

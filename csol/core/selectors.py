@@ -11,17 +11,57 @@ def customer_contacts(*, customer: Customer, roles) -> list:
     return list(
         get_user_model()
         .objects.filter(
-            is_active=True, memberships__customer=customer, memberships__is_active=True, memberships__role__in=roles
+            is_active=True,
+            memberships__customer=customer,
+            memberships__is_active=True,
+            memberships__role__in=roles,
         )
         .distinct()
         .order_by("email")
     )
 
 
+def customers_contacts(*, customer_ids, roles) -> dict[int, list]:
+    """`customer_contacts` of many customers in one query: customer id → its users, by email."""
+    contacts: dict[int, list] = {}
+    seen = set()
+    memberships = (
+        Membership.objects.filter(
+            customer_id__in=list(customer_ids), is_active=True, role__in=roles, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("user__email", "id")
+    )
+    for membership in memberships:
+        if (membership.customer_id, membership.user_id) not in seen:
+            seen.add((membership.customer_id, membership.user_id))
+            contacts.setdefault(membership.customer_id, []).append(membership.user)
+    return contacts
+
+
 def customer_partner_contacts(*, customer: Customer) -> list:
     """Active users of the partners authorised today for the customer."""
     partner_ids = PartnerAuthorisation.objects.in_force().filter(customer=customer).values("partner_id")
     return list(get_user_model().objects.filter(is_active=True, partner_id__in=partner_ids).order_by("email"))
+
+
+def customers_partner_contacts(*, customer_ids) -> dict[int, list]:
+    """`customer_partner_contacts` of many customers (two queries): customer id → partner users, by email."""
+    partners: dict[int, set] = {}
+    for customer_id, partner_id in (
+        PartnerAuthorisation.objects.in_force()
+        .filter(customer_id__in=list(customer_ids))
+        .values_list("customer_id", "partner_id")
+    ):
+        partners.setdefault(customer_id, set()).add(partner_id)
+    every_partner = set().union(*partners.values())
+    users = list(
+        get_user_model().objects.filter(is_active=True, partner_id__in=every_partner).order_by("email")
+    )
+    return {
+        customer_id: [user for user in users if user.partner_id in partner_ids]
+        for customer_id, partner_ids in partners.items()
+    }
 
 
 def customer_members(*, customer: Customer):

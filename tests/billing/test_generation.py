@@ -124,3 +124,65 @@ def test_beat_task_runs_the_job(customer):
     outcome = task.delay(on=ON.isoformat()).get()
     assert outcome["order_lines"] == 1 and len(outcome["issued"]) == 1
     assert task.delay(on=ON.isoformat()).get()["order_lines"] == 0
+
+
+def test_ten_orders_are_invoiced_with_the_queries_of_one(customer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def delivered(orders, lines_each):
+        for _ in range(orders):
+            order = OrderFactory(customer=customer)
+            for number in range(1, lines_each + 1):
+                OrderLineFactory(order=order, line_number=number)
+
+    invoice_generation_run(on=ON)  # nothing due; the year's invoice counter is made by the first issue
+    delivered(orders=1, lines_each=1)
+    invoice_generation_run(on=ON)
+    delivered(orders=1, lines_each=1)
+    with CaptureQueriesContext(connection) as one:
+        assert len(invoice_generation_run(on=ON).issued) == 1
+    delivered(orders=10, lines_each=3)
+    with CaptureQueriesContext(connection) as ten:
+        result = invoice_generation_run(on=ON)
+    assert (result.order_lines, len(result.issued)) == (30, 10)
+    # One batch of sources and one of issuing either way (the PDFs and emails are the next job's).
+    assert len(ten) == len(one)
+    assert all(invoice.lines.count() == 3 for invoice in Invoice.objects.filter(number__in=result.issued))
+
+
+def test_a_batch_meeting_a_source_invoiced_meanwhile_adds_the_others_one_by_one(customer, monkeypatch):
+    from billing.services import generation
+
+    order = OrderFactory(customer=customer)
+    first = OrderLineFactory(order=order, line_number=1)
+    OrderLineFactory(order=order, line_number=2)
+    OrderLineFactory(order=OrderFactory(customer=customer), line_number=1)
+    real_add_batch = generation._add_batch
+
+    def concurrent_run_first(groups, *, actor):
+        # Another run invoices the first line between our selection and our insert.
+        assert generation._invoice_order_line(first, today=ON, actor=None) is True
+        real_add_batch(groups, actor=actor)
+
+    monkeypatch.setattr(generation, "_add_batch", concurrent_run_first)
+    result = invoice_generation_run(on=ON)
+    assert (result.order_lines, result.skipped) == (2, 1)
+    assert InvoiceLine.objects.filter(order_line__order__customer=customer).count() == 3
+    assert len(result.issued) == 2 and Invoice.objects.filter(status=InvoiceStatus.DRAFT).count() == 0
+
+
+def test_a_run_stopped_by_its_time_limit_continues_in_a_new_one(customer, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from billing.services import generation
+    from billing.tasks import invoice_generation_run as task
+    from csol.core.models import OutboxJob
+
+    def out_of_time(**kwargs):
+        raise SoftTimeLimitExceeded
+
+    monkeypatch.setattr(generation, "invoice_generation_run", out_of_time)
+    assert task.delay(on=ON.isoformat(), customer_id=customer.pk).get() == {"continued": True}
+    job = OutboxJob.objects.get(task_name="billing.tasks.invoice_generation_run")
+    assert job.args == [ON.isoformat(), customer.pk, None]

@@ -112,3 +112,40 @@ def test_one_renewal_per_customer_and_transaction(
     for renewal in renewals:
         renewal()
     assert InvoiceListVersion.objects.filter(customer__in=[customer, other_customer]).count() == 2
+
+
+def test_invoices_issued_by_the_generation_job_renew_the_totals(
+    customer_client, customer, django_capture_on_commit_callbacks
+):
+    from datetime import date
+
+    from billing.receivers import InvoiceListRenewals
+    from billing.services import invoice_generation_run
+    from tests.billing.factories import OrderFactory, OrderLineFactory
+
+    with django_capture_on_commit_callbacks(execute=True):
+        make_invoice(customer, [(Decimal("100.00"), ZERO_RATED, None)])
+    assert totals_seen(customer_client)[0]["count"] == 1
+    OrderLineFactory(order=OrderFactory(customer=customer), line_number=1)
+    OrderLineFactory(order=OrderFactory(customer=customer), line_number=1)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        # The job writes drafts, lines and the issue in bulk: no signals, so it renews the tokens itself.
+        assert len(invoice_generation_run(on=date(2026, 11, 10)).issued) == 2
+    assert any(isinstance(c, InvoiceListRenewals) and customer.pk in c.customer_ids for c in callbacks)
+    totals, aggregated = totals_seen(customer_client)
+    assert aggregated and totals["count"] == 3
+
+
+def test_a_bulk_renewal_leaves_out_customers_already_waiting(
+    customer, other_customer, django_capture_on_commit_callbacks
+):
+    from billing.receivers import InvoiceListRenewals, renew_invoice_list_versions
+
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        make_invoice(customer)  # saved one by one: its own renewal
+        renew_invoice_list_versions([customer.pk, other_customer.pk])
+        renew_invoice_list_versions([other_customer.pk])
+    bulk = [c for c in callbacks if isinstance(c, InvoiceListRenewals)]
+    assert [c.customer_ids for c in bulk] == [[other_customer.pk]]
+    bulk[0]()
+    assert InvoiceListVersion.objects.filter(customer=other_customer).exists()

@@ -161,3 +161,67 @@ def test_goods_and_services_use_their_own_place_of_supply(customer):
         ("QST", "QC"): Decimal("9.98"),
     }
     assert Invoice.objects.get(pk=invoice.pk).total == Decimal("227.98")
+
+
+def test_a_batch_of_drafts_is_issued_with_the_queries_of_one(customer, agent):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from billing.services import invoices_issue
+    from csol.audit.models import AuditEvent
+
+    def drafts(count):
+        return [
+            make_invoice(
+                customer,
+                [(Decimal("100.00"), "standard", None), (Decimal("50.00"), "zero_rated", "ON")],
+                issue=False,
+            )
+            for _ in range(count)
+        ]
+
+    make_invoice(customer, on=date(2026, 11, 2))  # the year's counter exists, as on any day but the first
+    one = drafts(1)
+    with CaptureQueriesContext(connection) as single:
+        first = invoices_issue(invoice_ids=[d.pk for d in one], actor=agent, on=date(2026, 11, 2))
+    ten = drafts(10)
+    with CaptureQueriesContext(connection) as batch:
+        result = invoices_issue(invoice_ids=[d.pk for d in ten], actor=agent, on=date(2026, 11, 2))
+    assert len(batch) == len(single)
+    numbers = [first.issued[0].number] + [invoice.number for invoice in result.issued]
+    assert numbers == [f"2026-{n:06d}" for n in range(2, 13)]
+    for invoice in Invoice.objects.filter(pk__in=[d.pk for d in ten]):
+        assert (invoice.status, invoice.net_total, invoice.tax_total) == (
+            InvoiceStatus.ISSUED,
+            Decimal("150.00"),
+            Decimal("14.98"),  # GST 5.00 + QST 9.98 on the Quebec line; the Ontario one is zero-rated
+        )
+        assert invoice.taxes.count() == 2 and invoice.events.filter(action="issued", actor=agent).exists()
+        # The audit trail has the change as a save() would record it.
+        change = AuditEvent.objects.for_object(invoice).get(action="update", changes__has_key="number")
+        assert change.changes["status"] == ["draft", "issued"] and change.changes["number"] == [
+            None,
+            invoice.number,
+        ]
+
+
+def test_a_batch_issues_what_it_may_and_holds_the_rest(customer):
+    from billing.services import invoices_issue
+
+    billing_options_update(
+        customer=customer, actor=None, mode="per_order", po_required=True, language="fr", extra_emails=""
+    )
+    with_po = make_invoice(customer, issue=False, po_number="PO-1")
+    without_po = make_invoice(customer, issue=False)
+    empty = invoice_draft_create(customer=customer)
+    issued = make_invoice(customer, po_number="PO-2")
+    result = invoices_issue(
+        invoice_ids=[with_po.pk, without_po.pk, empty.pk, issued.pk], on=date(2026, 11, 2)
+    )
+    assert [invoice.pk for invoice in result.issued] == [with_po.pk]
+    assert {pk: error.code for pk, error in result.held.items()} == {
+        without_po.pk: "po_required",
+        empty.pk: "no_lines",
+    }
+    assert [invoice.pk for invoice in result.not_drafts] == [issued.pk]
+    assert Invoice.objects.get(pk=without_po.pk).status == InvoiceStatus.DRAFT

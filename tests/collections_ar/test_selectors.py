@@ -193,3 +193,36 @@ def test_invoice_receivable_leaves_out_reversed_payments(customer, agent, today)
 
     assert receivable["allocations"] == []
     assert receivable["open_balance"] == D("100.00")
+
+
+def test_summaries_of_many_customers_match_each_customers(today):
+    from collections_ar.selectors import account_summaries, account_summary
+    from collections_ar.services import credit_profile_update, linked_credit_notes_apply
+
+    busy, quiet, empty = CustomerFactory(), CustomerFactory(), CustomerFactory()
+    InvoiceFactory(customer=busy, total=D("1000.00"), due_date=today - timedelta(days=45))
+    late = InvoiceFactory(customer=busy, total=D("400.00"), due_date=today - timedelta(days=100))
+    InvoiceFactory(customer=busy, total=D("250.00"), due_date=today + timedelta(days=10))
+    DisputeFactory(invoice=late, amount=D("40.00"))
+    CreditNoteFactory(customer=busy, total=D("60.00"))  # not linked: an unused credit
+    linked = InvoiceFactory(customer=quiet, total=D("300.00"), due_date=today - timedelta(days=5))
+    CreditNoteFactory(customer=quiet, total=D("350.00"), credited_invoice=linked)
+    linked_credit_notes_apply()
+    payment_record(customer=busy, received_on=today, method="eft", amount=D("500.00"), reference="EFT-9")
+    credit_profile_update(customer=quiet, annual_interest_rate=D("12.00"))
+
+    many = account_summaries(customers=[busy, quiet, empty], as_of=today)
+
+    for customer in (busy, quiet, empty):
+        one = account_summary(customer=customer, as_of=today)
+        summary = many[customer.pk]
+        assert (summary.balance, summary.overdue, summary.unapplied_cash, summary.unused_credits) == (
+            one.balance,
+            one.overdue,
+            one.unapplied_cash,
+            one.unused_credits,
+        )
+        assert summary.aging.buckets == one.aging.buckets and summary.aging.disputed == one.aging.disputed
+        assert summary.interest_rate == one.interest_rate
+    assert many[busy.pk].balance == D("1000.00") + D("400.00") + D("250.00") - D("500.00") - D("60.00")
+    assert many[quiet.pk].unused_credits == D("50.00") and many[quiet.pk].interest_rate == D("12.00")

@@ -165,6 +165,16 @@ def test_credit_note_issued_is_applied_after_commit(customer, django_capture_on_
     assert InvoiceAccount.objects.get(pk=invoice.pk).open_balance == D("300.00")
 
 
+def test_credit_note_issued_by_billing_is_applied_after_commit(customer, django_capture_on_commit_callbacks):
+    from billing.services import credit_note_create
+    from tests.billing.factories import make_invoice
+
+    invoice = make_invoice(customer, [(D("400.00"), "zero_rated", None)])
+    with django_capture_on_commit_callbacks(execute=True):
+        credit_note_create(invoice=invoice, amount=D("100.00"), reason="Price")
+    assert InvoiceAccount.objects.get(pk=invoice.pk).open_balance == D("300.00")
+
+
 def test_write_off_needs_room_and_reason(customer, agent):
     invoice = InvoiceFactory(customer=customer, total=D("100.00"))
     with pytest.raises(ValidationError):
@@ -236,6 +246,29 @@ def test_automatic_credit_hold(settings, today):
     fine_late = InvoiceFactory(customer=fine, total=D("1.00"), due_date=today - timedelta(days=200))
     assert credit_hold_auto_run(today=today) == []
     assert fine_late.customer.status == CustomerStatus.ACTIVE
+
+
+def test_automatic_credit_hold_reads_the_customers_at_once(settings, today):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from collections_ar.services import credit_hold_auto_run
+
+    settings.CSOL_AR_AUTO_CREDIT_HOLD = True
+
+    def customers_in_good_standing(count):
+        for _ in range(count):
+            InvoiceFactory(
+                customer=CustomerFactory(credit_limit=D("100000")), due_date=today - timedelta(days=20)
+            )
+
+    customers_in_good_standing(1)
+    with CaptureQueriesContext(connection) as one:
+        assert credit_hold_auto_run(today=today) == []
+    customers_in_good_standing(10)
+    with CaptureQueriesContext(connection) as eleven:
+        assert credit_hold_auto_run(today=today) == []
+    assert len(eleven) == len(one)
 
 
 @pytest.mark.postgres

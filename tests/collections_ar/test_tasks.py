@@ -123,3 +123,52 @@ def test_daily_task_applies_linked_credit_notes_first(ap_customer, today):
     invoice.refresh_from_db()
     assert invoice.status == "paid"
     assert mail.outbox == []
+
+
+def test_queries_per_run_do_not_grow_with_the_reminders(today):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def due_for(customers: int, invoices_each: int) -> None:
+        for n in range(customers):
+            customer = CustomerFactory(province="ON", language="en")
+            tag = f"{n}-{invoices_each}"
+            member(customer, Role.ACCOUNTS_PAYABLE, email=f"ap{tag}@client.example", language="en")
+            member(customer, Role.ADMINISTRATOR, email=f"boss{tag}@client.example", language="fr")
+            for days in range(invoices_each):
+                InvoiceFactory(customer=customer, due_date=today - timedelta(days=40 + days))
+
+    due_for(customers=1, invoices_each=1)
+    with CaptureQueriesContext(connection) as one:
+        assert dunning_run(today=today).sent == 1
+    due_for(customers=4, invoices_each=5)
+    with CaptureQueriesContext(connection) as twenty:
+        result = dunning_run(today=today)
+    assert (result.sent, result.skipped, result.emails) == (20, 60, 8)
+    # The candidates, the rows written (savepoints counted), contacts, account summaries, the outcome.
+    assert len(twenty.captured_queries) == len(one.captured_queries) <= 14
+    # Each contact got one email in their language, listing their company's five invoices.
+    assert len(mail.outbox) == 2 + 8
+    french = [m for m in mail.outbox[2:] if m.to[0].startswith("boss")]
+    assert len(french) == 4 and all("Rappel" in m.subject for m in french)
+
+
+def test_a_level_another_run_recorded_meanwhile_is_left_to_it(ap_customer, today, monkeypatch):
+    from collections_ar.services import dunning
+
+    mine = InvoiceFactory(customer=ap_customer, due_date=today - timedelta(days=8))
+    theirs = InvoiceFactory(customer=ap_customer, due_date=today - timedelta(days=9))
+    real_record = dunning._record
+
+    def another_run_first(batch, contacts, day):
+        DunningReminder.objects.create(
+            invoice=theirs, level="plus_7", offset_days=7, status=ReminderStatus.SENDING, run_on=day
+        )
+        return real_record(batch, contacts, day)
+
+    monkeypatch.setattr(dunning, "_record", another_run_first)
+    result = dunning_run(today=today)
+    assert result.sent == 1 and levels(mine)["plus_7"] == ReminderStatus.SENT
+    assert levels(theirs)["plus_7"] == ReminderStatus.SENDING  # the other run sends it, not us
+    [message] = mail.outbox
+    assert mine.number in message.body and theirs.number not in message.body

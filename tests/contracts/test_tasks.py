@@ -14,7 +14,7 @@ from contracts.selectors import contracts_due_for_reminder
 from contracts.tasks import renewal_reminders_run
 from csol.core.models import Membership, Role
 from tests.contracts.factories import ContractFactory
-from tests.factories import PartnerAuthorisationFactory, UserFactory, member
+from tests.factories import CustomerFactory, PartnerAuthorisationFactory, UserFactory, member
 
 END = date(2027, 6, 30)
 
@@ -275,3 +275,53 @@ def test_a_batch_claimed_by_another_worker_is_left_alone(contract, mailoutbox):
     RenewalReminder.objects.update(claimed_at=timezone.now())
     assert renewal_reminders_deliver(reminder_ids=[r.pk for r in reminders]) == 0
     assert mailoutbox == []
+
+
+def _due_contracts(customers: int, contracts_each: int) -> None:
+    """Contracts ending at END, already expiring (so the run has no status to move), each customer
+    with an administrator, a partner user and a contact per contract."""
+    for n in range(customers):
+        customer = CustomerFactory(province="ON", language="en")
+        member(customer, Role.ADMINISTRATOR, email=f"admin{n}-{contracts_each}@client.example", language="fr")
+        partner = PartnerAuthorisationFactory(customer=customer).partner
+        UserFactory(email=f"rep{n}-{contracts_each}@partner.example", partner=partner, language="en")
+        for _ in range(contracts_each):
+            ContractFactory(customer=customer, end_date=END, status=ContractStatus.EXPIRING).contacts.add(
+                member(customer, Role.BUYER, language="en")
+            )
+
+
+@pytest.mark.django_db
+def test_queries_of_the_daily_run_do_not_grow_with_the_reminders(django_capture_on_commit_callbacks):
+    day = END - timedelta(days=30)
+    _due_contracts(customers=1, contracts_each=1)
+    with CaptureQueriesContext(connection) as one, django_capture_on_commit_callbacks() as jobs_one:
+        assert renewal_reminders_run(day.isoformat())["reminders"] == 1
+    RenewalReminder.objects.all().delete()
+    _due_contracts(customers=4, contracts_each=5)
+    with CaptureQueriesContext(connection) as twenty, django_capture_on_commit_callbacks() as jobs_twenty:
+        assert renewal_reminders_run(day.isoformat())["reminders"] == 21
+    # The roll, the selection, one insert of the rows, the unsent rows, one delivery job for them all.
+    assert len(twenty) == len(one) and len(jobs_twenty) == len(jobs_one) == 1
+
+
+@pytest.mark.django_db
+def test_queries_of_a_delivery_follow_the_emails_not_the_reminders(mailoutbox):
+    day = END - timedelta(days=30)
+    _due_contracts(customers=1, contracts_each=1)
+    with CaptureQueriesContext(connection) as one:
+        ids = [r.pk for r in renewal_reminders_create(today=day, offsets=[90, 60, 30])]
+        assert renewal_reminders_deliver(reminder_ids=ids) == 3  # administrator, partner user, contact
+    RenewalReminder.objects.all().delete()
+    mailoutbox.clear()
+    _due_contracts(customers=1, contracts_each=20)
+    with CaptureQueriesContext(connection) as twenty:
+        ids = [r.pk for r in renewal_reminders_create(today=day, offsets=[90, 60, 30])]
+        assert len(ids) == 21  # and the first customer's contract again, its reminder deleted above
+        sent = renewal_reminders_deliver(reminder_ids=ids)
+    # Each email writes its recipient on its reminders (one update): 3 emails for one contract; for
+    # 21 contracts of two customers 2 administrators and 2 partner users, and 21 contacts.
+    assert sent == len(mailoutbox) == 25
+    # Twenty more reminders cost nothing more than the 22 more emails: one write each.
+    assert len(twenty) - len(one) == sent - 3
+    assert "20 contrats" in {m.to[0]: m.subject for m in mailoutbox}["admin0-20@client.example"]

@@ -188,3 +188,37 @@ def test_saving_some_fields_records_only_those_that_changed(customer):
     customer.save(update_fields=["payment_terms_days"])
     event = AuditEvent.objects.get(action=AuditAction.UPDATE, content_type__model="customer")
     assert event.changes == {"payment_terms_days": [30, 45]}
+
+
+def test_rows_written_in_bulk_are_recorded_as_saves_record_them(customer):
+    from csol.audit.recorder import record_created, record_updated, stored_values
+    from csol.core.models import Site
+
+    def site(name):
+        return Site(customer=customer, name=name, street="1 rue du Port", city="Laval", province="QC")
+
+    def changes(obj, action):
+        return AuditEvent.objects.for_object(obj).get(action=action).changes
+
+    saved = site("Entrepôt A")
+    saved.save()
+    [bulk] = Site.objects.bulk_create([site("Entrepôt B")])
+    record_created([bulk])
+    assert changes(bulk, AuditAction.CREATE) == {
+        **changes(saved, AuditAction.CREATE),
+        "name": [None, "Entrepôt B"],
+    }
+    assert AuditEvent.objects.for_object(bulk).get(action=AuditAction.CREATE).customer_id == customer.pk
+
+    fields = ["city", "postal_code"]
+    before = {bulk.pk: stored_values(bulk, fields)}
+    for obj in (saved, bulk):
+        obj.city, obj.postal_code = "Gatineau", "J8X 1A1"
+    saved.save(update_fields=fields)
+    Site.objects.bulk_update([bulk], fields)
+    record_updated([bulk], fields, before)
+    assert changes(bulk, AuditAction.UPDATE) == changes(saved, AuditAction.UPDATE)
+    assert changes(bulk, AuditAction.UPDATE)["city"] == ["Laval", "Gatineau"]
+    # Written again with the same values: silent, as a save() is.
+    record_updated([bulk], fields, {bulk.pk: stored_values(bulk, fields)})
+    assert AuditEvent.objects.for_object(bulk).filter(action=AuditAction.UPDATE).count() == 1
