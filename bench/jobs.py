@@ -7,6 +7,7 @@ still open for dunning), so the figures show that the run time follows what is d
 """
 
 import os
+import platform
 import shutil
 import signal
 import subprocess
@@ -119,6 +120,15 @@ def dunning_figures() -> tuple[list[str], list[tuple[str, str]]]:
 # -- invoice generation by real Celery workers ------------------------------------------------------
 
 WORKER_PROCESSES = 2
+LOCK = "bench:lock"
+
+
+def _me() -> str:
+    return f"{platform.node()} process {os.getpid()} since {time.strftime('%H:%M UTC', time.gmtime())}"
+
+
+def _terminated(signum, frame):
+    raise SystemExit(f"generation benchmark stopped by signal {signum}")
 
 
 def _broker_url() -> str:
@@ -350,27 +360,41 @@ def generation_figures(count: int | None = None) -> list[str]:
     from billing.models import Invoice
 
     count = count or int(os.environ.get("BENCH_INVOICES", "10000"))
+    timeout = float(os.environ.get("BENCH_GENERATION_TIMEOUT", str(count * 3 + 300)))
     broker = _broker_url()
     client = redis.Redis.from_url(broker)
+    # Two runs on one Redis database would take (and flush) each other's tasks: one at a time.
     try:
-        client.flushdb()
+        claimed = client.set(LOCK, _me(), nx=True, ex=int(timeout) + 900)
     except redis.exceptions.ConnectionError as error:
         return ["## Invoice generation job", f"- not measured: no Redis at {broker} ({error})"]
-    today = timezone.localdate()
-    tag = f"G{int(time.time())}"
-    load_start = os.getloadavg()
-    deferred = _defer_other_sources(today, tag)
-    _generation_sources(count, today, tag)
+    if not claimed:
+        holder = (client.get(LOCK) or b"?").decode()
+        return [
+            "## Invoice generation job",
+            f"- not measured: {broker} is in use by another benchmark run ({holder}); wait for it, or give "
+            "this one its own BENCH_REDIS_DB",
+        ]
+    for key in client.scan_iter():
+        if key != LOCK.encode():
+            client.delete(key)  # what a run that died left behind
     media = Path(tempfile.mkdtemp(prefix="csol-bench-media-"))
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "BENCH_BROKER_URL": broker,
-        "BENCH_MEDIA_ROOT": str(media),
-        "PYTHONPATH": str(settings.BASE_DIR),
-    }
-    worker = _start_workers(env, media / "worker.log")
+    worker = None
+    stop_on_term = signal.signal(signal.SIGTERM, _terminated)  # so the cleanup below runs on `kill`
     try:
+        today = timezone.localdate()
+        tag = f"G{int(time.time())}"
+        load_start = os.getloadavg()
+        deferred = _defer_other_sources(today, tag)
+        _generation_sources(count, today, tag)
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "BENCH_BROKER_URL": broker,
+            "BENCH_MEDIA_ROOT": str(media),
+            "PYTHONPATH": str(settings.BASE_DIR),
+        }
+        worker = _start_workers(env, media / "worker.log")
         deadline = time.monotonic() + 120
         while client.llen("bench:ready") < WORKER_PROCESSES:
             if worker.poll() is not None or time.monotonic() > deadline:
@@ -382,7 +406,6 @@ def generation_figures(count: int | None = None) -> list[str]:
         kick = Celery("bench-kick", broker=broker)
         started = time.perf_counter()
         kick.send_task("billing.tasks.invoice_generation_run", kwargs={"on": today.isoformat()})
-        timeout = float(os.environ.get("BENCH_GENERATION_TIMEOUT", str(count * 3 + 300)))
         stored_at = None
         progress = []  # (seconds, PDFs stored, load average): how the run went on a shared machine
         while True:
@@ -402,10 +425,14 @@ def generation_figures(count: int | None = None) -> list[str]:
                 )
         # CPU of the whole worker (the consumer and its pool processes), idle time between tasks included.
         worker_cpu = sum(proc_cpu(pid) for pid in pids) - worker_cpu_at_start
-    finally:
         _stop_workers(worker)
-    records = [json.loads(raw) for raw in client.lrange("bench:tasks", 0, -1)]
-    client.flushdb()
+        records = [json.loads(raw) for raw in client.lrange("bench:tasks", 0, -1)]
+    finally:
+        if worker is not None and worker.poll() is None:
+            _stop_workers(worker)
+        client.flushdb()  # the run's queue, its probe's records and the lock
+        shutil.rmtree(media, ignore_errors=True)
+        signal.signal(signal.SIGTERM, stop_on_term)
     load_end = os.getloadavg()
 
     run_invoices = (
@@ -419,7 +446,6 @@ def generation_figures(count: int | None = None) -> list[str]:
     bare, bare_cpu = _bare_renders(samples)
     bare_plain, _cpu = _bare_renders(samples, options_plain=True)
     parallel_rate = _bare_renders_parallel(samples, WORKER_PROCESSES)
-    shutil.rmtree(media, ignore_errors=True)
 
     rate = count / stored_at
     bare_rate = 1 / bare

@@ -28,6 +28,8 @@ class InvoiceListRenewal:
     def __init__(self, customer_id: int):
         self.customer_id = customer_id
         self.done = False
+        # Django names a robust on_commit callback that failed by its __qualname__ when it logs it.
+        self.__qualname__ = type(self).__qualname__
 
     def __eq__(self, other):
         return isinstance(other, InvoiceListRenewal) and other.customer_id == self.customer_id
@@ -64,6 +66,7 @@ class InvoiceListRenewals:
     def __init__(self, customer_ids):
         self.customer_ids = sorted(set(customer_ids))
         self.done = False
+        self.__qualname__ = type(self).__qualname__  # as above
 
     def __call__(self):
         self.done = True

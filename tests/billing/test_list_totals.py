@@ -149,3 +149,19 @@ def test_a_bulk_renewal_leaves_out_customers_already_waiting(
     assert [c.customer_ids for c in bulk] == [[other_customer.pk]]
     bulk[0]()
     assert InvoiceListVersion.objects.filter(customer=other_customer).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_renewal_that_fails_after_commit_is_logged_not_raised(customer, monkeypatch, caplog):
+    from billing.receivers import InvoiceListRenewal, InvoiceListRenewals, renew_invoice_list_versions
+
+    def database_gone(self):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(InvoiceListRenewals, "__call__", database_gone)
+    monkeypatch.setattr(InvoiceListRenewal, "__call__", database_gone)
+    with transaction.atomic():  # a real commit: the robust callbacks run and fail
+        make_invoice(customer)
+        renew_invoice_list_versions([customer.pk + 1000])
+    failures = [r for r in caplog.records if "in on_commit() during transaction" in r.getMessage()]
+    assert {r.getMessage().split()[2] for r in failures} == {"InvoiceListRenewal", "InvoiceListRenewals"}
