@@ -13,13 +13,11 @@ write per email.
 from collections import defaultdict
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import ContractStatus, RenewalReminder
@@ -29,7 +27,7 @@ from contracts.selectors import (
     contracts_to_mark_expiring,
 )
 from contracts.services import contract_renew, contract_transition
-from csol.core.emails import send_templated_email
+from csol.core.emails import portal_url, send_templated_email
 from csol.core.models import Membership, Role
 from csol.core.selectors import customers_contacts, customers_partner_contacts
 
@@ -130,9 +128,6 @@ class _Audience:
         return {user: items for user, items in by_user.values() if items}
 
 
-def _portal_link(language: str) -> str:
-    with translation.override(language):
-        return getattr(settings, "CSOL_PORTAL_URL", "").rstrip("/") + reverse("contracts:renewals")
 
 
 CLAIM_TIMEOUT = timedelta(minutes=15)
@@ -188,7 +183,7 @@ def renewal_reminders_deliver(*, reminder_ids: list[int]) -> int:
                         "customer": customer,
                         "recipient": user,
                         "reminders": items,
-                        "link": _portal_link(language),
+                        "link": portal_url("contracts:renewals", language=language),
                     },
                     connection=connection,
                 )

@@ -5,12 +5,11 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from csol.core.emails import send_templated_email
+from csol.core.emails import portal_url, send_once
 from csol.core.jobs import enqueue
 from csol.core.models import Site
 from csol.core.tenancy import Viewer
@@ -336,28 +335,21 @@ def change_request_email_send(*, change: ChangeRequest) -> bool:
     if not user.is_active or not user.email or change.customer_id not in Viewer(user=user).roles:
         return False
     language = user.language or settings.LANGUAGE_CODE
-    with translation.override(language):
-        path = reverse("inventory:detail", kwargs={"pk": change.record_id})
-    try:
-        with transaction.atomic():
-            ChangeRequestEmail.objects.create(
-                change_request=change, event=change.status, recipient=user.email.lower(), language=language
-            )
-            send_templated_email(
-                to=[user.email],
-                template="inventory/emails/change_decision",
-                language=language,
-                context={
-                    "change": change,
-                    "record": change.record,
-                    "approved": change.status == ChangeStatus.APPROVED,
-                    "recipient": user,
-                    "url": settings.CSOL_PORTAL_URL.rstrip("/") + path,
-                },
-            )
-    except IntegrityError:
-        return False  # already sent (a retried or duplicated task)
-    return True
+    return send_once(
+        ChangeRequestEmail(
+            change_request=change, event=change.status, recipient=user.email.lower(), language=language
+        ),
+        to=[user.email],
+        template="inventory/emails/change_decision",
+        language=language,
+        context={
+            "change": change,
+            "record": change.record,
+            "approved": change.status == ChangeStatus.APPROVED,
+            "recipient": user,
+            "url": portal_url("inventory:detail", language=language, pk=change.record_id),
+        },
+    )
 
 
 # --- Deliveries -------------------------------------------------------------------------------------

@@ -2,11 +2,9 @@
 
 from celery import shared_task
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from csol.core.emails import send_templated_email
+from csol.core.emails import portal_url, send_once
 from csol.core.models import Role
 from csol.core.selectors import customer_contacts
 from orders.models import OrderEmail, OrderEvent, OrderEventKind, WindowSide
@@ -48,12 +46,6 @@ def order_recipients(order) -> list[str]:
     return emails
 
 
-def _order_url(order, language: str) -> str:
-    base = getattr(settings, "CSOL_PORTAL_URL", "")
-    if not base:
-        return ""
-    with translation.override(language):
-        return base.rstrip("/") + reverse("orders:detail", kwargs={"number": order.number})
 
 
 @shared_task
@@ -81,7 +73,7 @@ def order_event_notify(event_id: int) -> int:
         "shipment_lines": list(event.shipment.lines.select_related("order_line")) if event.shipment else [],
         "window": window,
         "from_customer": window is not None and window.proposed_by_side == WindowSide.CUSTOMER,
-        "url": _order_url(order, language),
+        "url": portal_url("orders:detail", language=language, number=order.number),
     }
     recipients = order_recipients(order)
     by_customer = event.actor is not None and not event.actor.is_staff
@@ -89,21 +81,14 @@ def order_event_notify(event_id: int) -> int:
         # The customer answered: the CSO desk must know too.
         recipients.append(settings.CSOL_SUPPLIER["email"])
     sent = 0
-    for recipient in recipients:
-        try:
-            # The row and the send commit together: a second run (retry, duplicate delivery) finds the
-            # row and skips; a failed send rolls the row back so a retry sends it.
-            with transaction.atomic():
-                OrderEmail.objects.create(event=event, recipient=recipient, language=language)
-                # Window times read in the ship-to site's local time.
-                with timezone.override(site_timezone(order.ship_to)):
-                    send_templated_email(
-                        to=[recipient],
-                        template=f"orders/emails/{template}",
-                        language=language,
-                        context=context,
-                    )
-        except IntegrityError:
-            continue
-        sent += 1
+    # Window times read in the ship-to site's local time.
+    with timezone.override(site_timezone(order.ship_to)):
+        for recipient in recipients:
+            sent += send_once(
+                OrderEmail(event=event, recipient=recipient, language=language),
+                to=[recipient],
+                template=f"orders/emails/{template}",
+                language=language,
+                context=context,
+            )
     return sent

@@ -6,12 +6,9 @@ failed send is tried again.
 """
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.urls import reverse
-from django.utils import translation
 
 from billing.models import Dispute, DisputeEmail, DisputeEvent, DisputeMessage, DisputeStatus
-from csol.core.emails import send_templated_email
+from csol.core.emails import portal_url, send_once
 from csol.core.models import Role
 from csol.core.selectors import customer_contacts, desk_recipients
 from csol.core.tenancy import Viewer
@@ -48,33 +45,24 @@ def dispute_agent_recipients(dispute: Dispute) -> list[tuple[str, str]]:
     return desk_recipients(desk=DESK)
 
 
-def _url(name: str, kwargs: dict, language: str) -> str:
-    with translation.override(language):
-        path = reverse(name, kwargs=kwargs)
-    return settings.CSOL_PORTAL_URL.rstrip("/") + path
 
 
 def _send(*, dispute, key, recipients, template, context, url_name, url_kwargs) -> int:
     sent = 0
     for email, language in recipients:
-        try:
-            with transaction.atomic():
-                DisputeEmail.objects.create(dispute=dispute, key=key, recipient=email, language=language)
-                send_templated_email(
-                    to=[email],
-                    template=f"billing/emails/{template}",
-                    language=language,
-                    context={
-                        **context,
-                        "dispute": dispute,
-                        "invoice": dispute.invoice,
-                        "customer": dispute.invoice.customer,
-                        "url": _url(url_name, url_kwargs, language),
-                    },
-                )
-        except IntegrityError:
-            continue  # already sent for this event (a retry or a second delivery)
-        sent += 1
+        sent += send_once(
+            DisputeEmail(dispute=dispute, key=key, recipient=email, language=language),
+            to=[email],
+            template=f"billing/emails/{template}",
+            language=language,
+            context={
+                **context,
+                "dispute": dispute,
+                "invoice": dispute.invoice,
+                "customer": dispute.invoice.customer,
+                "url": portal_url(url_name, language=language, **url_kwargs),
+            },
+        )
     return sent
 
 

@@ -2,8 +2,33 @@
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
+
+
+def portal_url(url_name: str, *, language: str, **kwargs) -> str:
+    """The absolute address of a portal page in `language`, for links in emails."""
+    with translation.override(language):
+        path = reverse(url_name, kwargs=kwargs or None)
+    return settings.CSOL_PORTAL_URL.rstrip("/") + path
+
+
+def send_once(log: models.Model, **email) -> bool:
+    """Save `log` (a sent-email row whose unique key names the event and recipient), then send.
+
+    The row and the send commit together: a second run (a retry, a duplicated delivery) hits the
+    unique key and sends nothing; a failed send rolls the row back so that a retry sends it.
+    Returns False when the email had already gone.
+    """
+    try:
+        with transaction.atomic():
+            log.save(force_insert=True)
+            send_templated_email(**email)
+    except IntegrityError:
+        return False
+    return True
 
 
 def send_templated_email(

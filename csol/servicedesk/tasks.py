@@ -1,21 +1,12 @@
 """Service-desk emails, each sent once per recipient in the recipient's language."""
 
 from celery import shared_task
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import reverse
-from django.utils import translation
 
-from csol.core.emails import send_templated_email
+from csol.core.emails import portal_url, send_templated_email
 from csol.core.selectors import desk_recipients
 from csol.servicedesk import sla
 from csol.servicedesk.models import EmailKind, Message, RequestEvent, SentEmail, ServiceRequest, Status
-
-
-def _portal_url(service_request, language: str) -> str:
-    with translation.override(language):
-        path = reverse("servicedesk:detail", kwargs={"reference": service_request.reference})
-    return settings.CSOL_PORTAL_URL.rstrip("/") + path if getattr(settings, "CSOL_PORTAL_URL", "") else path
 
 
 def _send_once(
@@ -59,7 +50,9 @@ def _send_once(
                     **context,
                     "request": service_request,
                     "recipient": recipient,
-                    "url": _portal_url(service_request, language),
+                    "url": portal_url(
+                        "servicedesk:detail", language=language, reference=service_request.reference
+                    ),
                     "zone": sla.zone_for(service_request.customer.province),
                 },
             )
