@@ -176,36 +176,14 @@ def invoice_line_build(
     )
 
 
-def invoice_line_add(
-    *,
-    invoice: Invoice,
-    description: str,
-    quantity,
-    unit_price,
-    tax_category: str,
-    province: str = "",
-    reference: str = "",
-    order_line=None,
-    billing_period=None,
-    net_amount=None,
-) -> InvoiceLine:
-    """Add a line to a draft (the draft row is locked so line numbers never collide)."""
+def invoice_line_add(*, invoice: Invoice, **fields) -> InvoiceLine:
+    """Add a line to a draft (`fields` as for invoice_line_build; the draft row is locked so line
+    numbers never collide)."""
     with transaction.atomic():
         invoice = _locked(invoice)
         _require_draft(invoice)
-        line = invoice_line_build(
-            invoice=invoice,
-            line_number=(invoice.lines.aggregate(m=Max("line_number"))["m"] or 0) + 1,
-            description=description,
-            quantity=quantity,
-            unit_price=unit_price,
-            tax_category=tax_category,
-            province=province,
-            reference=reference,
-            order_line=order_line,
-            billing_period=billing_period,
-            net_amount=net_amount,
-        )
+        line_number = (invoice.lines.aggregate(m=Max("line_number"))["m"] or 0) + 1
+        line = invoice_line_build(invoice=invoice, line_number=line_number, **fields)
         line.save()
         invoice_recalculate(invoice=invoice)
     return line
