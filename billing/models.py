@@ -128,12 +128,17 @@ class Invoice(models.Model):
     def is_overdue(self) -> bool:
         from django.utils import timezone
 
-        return (
-            self.kind == DocumentKind.INVOICE
-            and self.status in (InvoiceStatus.ISSUED, InvoiceStatus.PARTLY_PAID)
-            and self.due_date is not None
-            and self.due_date < timezone.localdate()
-        )
+        return invoice_is_overdue(self.kind, self.status, self.due_date, today=timezone.localdate())
+
+
+def invoice_is_overdue(kind: str, status: str, due_date, *, today) -> bool:
+    """The overdue rule, also applied to the list's plain rows (which are not Invoice instances)."""
+    return (
+        kind == DocumentKind.INVOICE
+        and status in (InvoiceStatus.ISSUED, InvoiceStatus.PARTLY_PAID)
+        and due_date is not None
+        and due_date < today
+    )
 
 
 class InvoiceListVersion(models.Model):

@@ -7,8 +7,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
-from billing.models import DocumentKind, InvoiceStatus
-from billing.selectors import OPEN_STATUSES
+from billing.models import DocumentKind, InvoiceStatus, invoice_is_overdue
 from csol.core.links import url_maker
 from csol.core.money import format_money
 from csol.core.templatetags.dates import isodate
@@ -76,13 +75,7 @@ def invoice_rows(invoices, show_customer: bool) -> str:
     rows = []
     for invoice in invoices:
         credit = invoice.kind == DocumentKind.CREDIT_NOTE
-        # As Invoice.is_overdue.
-        overdue = (
-            not credit
-            and invoice.status in OPEN_STATUSES
-            and invoice.due_date is not None
-            and invoice.due_date < today
-        )
+        overdue = invoice_is_overdue(invoice.kind, invoice.status, invoice.due_date, today=today)
         number = f'<a href="{escape(detail_url(invoice.number))}">{escape(invoice.number)}</a>'
         if credit:
             number += f' <span class="badge text-bg-warning">{credit_note}</span>'
