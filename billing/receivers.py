@@ -23,50 +23,14 @@ from billing.models import Invoice, InvoiceListVersion
 
 
 class InvoiceListRenewal:
-    """The after-commit renewal of one customer's token; equal ones are registered once."""
-
-    def __init__(self, customer_id: int):
-        self.customer_id = customer_id
-        self.done = False
-        # Django names a robust on_commit callback that failed by its __qualname__ when it logs it.
-        self.__qualname__ = type(self).__qualname__
-
-    def __eq__(self, other):
-        return isinstance(other, InvoiceListRenewal) and other.customer_id == self.customer_id
-
-    def __hash__(self):
-        return hash((InvoiceListRenewal, self.customer_id))
-
-    def __call__(self):
-        self.done = True
-        InvoiceListVersion.objects.bulk_create(
-            [InvoiceListVersion(customer_id=self.customer_id, token=uuid4().hex)],
-            update_conflicts=True,
-            unique_fields=["customer"],
-            update_fields=["token"],
-        )
-
-
-def renew_invoice_list_version(customer_id: int) -> None:
-    """Renew the customer's token when the current transaction commits (once per transaction)."""
-    renewal = InvoiceListRenewal(customer_id)
-    # A renewal already waiting for this commit covers this change too: a transaction issuing a
-    # thousand invoices of one customer renews its token once. Callbacks of a savepoint that is
-    # rolled back leave this list, so a change after it registers its own.
-    waiting = connection.run_on_commit if connection.in_atomic_block else []
-    if any(func == renewal and not func.done for _sids, func, _robust in waiting):
-        return
-    transaction.on_commit(renewal, robust=True)
-
-
-class InvoiceListRenewals:
-    """The after-commit renewal of many customers' tokens in one statement (in the customers' order,
-    so two such renewals at once never wait on each other in a cycle)."""
+    """The after-commit renewal of some customers' tokens, in one statement (in the customers' order,
+    so two renewals at once never wait on each other in a cycle)."""
 
     def __init__(self, customer_ids):
         self.customer_ids = sorted(set(customer_ids))
         self.done = False
-        self.__qualname__ = type(self).__qualname__  # as above
+        # Django names a robust on_commit callback that failed by its __qualname__ when it logs it.
+        self.__qualname__ = type(self).__qualname__
 
     def __call__(self):
         self.done = True
@@ -81,22 +45,27 @@ class InvoiceListRenewals:
         )
 
 
-def renew_invoice_list_versions(customer_ids) -> None:
-    """Renew the tokens of customers whose invoices were written in bulk, once the transaction commits
-    (one statement; customers whose renewal already waits for this commit are left out)."""
+def _waiting_for_commit() -> set[int]:
+    """Customers whose renewal already waits for this transaction's commit. Callbacks of a savepoint
+    that is rolled back leave Django's list, so a change after it registers its own."""
     waiting = connection.run_on_commit if connection.in_atomic_block else []
-    pending = set()
-    for _sids, func, _robust in waiting:
-        if isinstance(func, InvoiceListRenewal) and not func.done:
-            pending.add(func.customer_id)
-        elif isinstance(func, InvoiceListRenewals) and not func.done:
-            pending.update(func.customer_ids)
-    customer_ids = set(customer_ids) - pending
+    return {
+        customer_id
+        for _sids, func, _robust in waiting
+        if isinstance(func, InvoiceListRenewal) and not func.done
+        for customer_id in func.customer_ids
+    }
+
+
+def renew_invoice_list_versions(customer_ids) -> None:
+    """Renew the customers' tokens when the current transaction commits, once per transaction: a
+    transaction issuing a thousand invoices of one customer renews its token once."""
+    customer_ids = set(customer_ids) - _waiting_for_commit()
     if customer_ids:
-        transaction.on_commit(InvoiceListRenewals(customer_ids), robust=True)
+        transaction.on_commit(InvoiceListRenewal(customer_ids), robust=True)
 
 
 @receiver(post_save, sender=Invoice, dispatch_uid="billing-invoice-list-version-save")
 @receiver(post_delete, sender=Invoice, dispatch_uid="billing-invoice-list-version-delete")
 def on_invoice_changed(sender, instance, **kwargs):
-    renew_invoice_list_version(instance.customer_id)
+    renew_invoice_list_versions([instance.customer_id])
