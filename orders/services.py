@@ -13,6 +13,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from csol.audit.recorder import record_updated, stored_values
 from csol.core.jobs import enqueue
 from csol.core.models import CustomerStatus, Site
 from csol.core.money import quantize_money
@@ -170,10 +171,12 @@ def _deliver_remaining(*, order: Order, actor) -> None:
 def _mark_lines_delivered(*, order: Order, line_ids: Iterable[int], on: date, actor) -> list[int]:
     """Set delivered_at on lines not yet delivered and tell the listeners (installed base), once per line."""
     lines = list(OrderLine.objects.filter(order=order, id__in=list(line_ids), delivered_at__isnull=True))
-    # One save per line, not QuerySet.update(): each delivery date is in the audit trail.
+    before = {line.pk: stored_values(line, ["delivered_at"]) for line in lines}
     for line in lines:
         line.delivered_at = on
-        line.save(update_fields=["delivered_at"])
+    # One statement for the lines and one for their audit events (bulk_update sends no signals).
+    OrderLine.objects.bulk_update(lines, ["delivered_at"])
+    record_updated(lines, ["delivered_at"], before)
     pending = [line.id for line in lines]
     if pending:
         hooks.notify_lines_delivered(line_ids=pending, actor=actor)
