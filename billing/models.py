@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from csol.core.models import ActorEvent
+from csol.core.models import ActorEvent, SentEmail
 from csol.core.tenancy import CustomerOwnedQuerySet
 
 
@@ -587,7 +587,7 @@ class DisputeEvent(ActorEvent):
         return DisputeStatus(self.to_status).label
 
 
-class DisputeEmail(models.Model):
+class DisputeEmail(SentEmail):
     """One email about a dispute to one address: written before sending, so each event is mailed once."""
 
     dispute = models.ForeignKey(
@@ -595,9 +595,6 @@ class DisputeEmail(models.Model):
     )
     # "opened", "message:<message id>" or "decision:<event id>".
     key = models.CharField(_("event"), max_length=40)
-    recipient = models.EmailField(_("recipient"))
-    language = models.CharField(_("language"), max_length=2)
-    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("dispute email")

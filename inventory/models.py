@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from csol.core.models import SentEmail
 from csol.core.tenancy import CustomerOwnedQuerySet
 
 
@@ -304,16 +305,13 @@ class ChangeRequest(models.Model):
         return _("%(change)s for %(record)s") % {"change": self.get_kind_display(), "record": self.record}
 
 
-class ChangeRequestEmail(models.Model):
+class ChangeRequestEmail(SentEmail):
     """The decision's email to whoever reported the change: written with the send, so it goes once."""
 
     change_request = models.ForeignKey(
         ChangeRequest, verbose_name=_("change request"), on_delete=models.CASCADE, related_name="emails"
     )
     event = models.CharField(_("event"), max_length=10, choices=ChangeStatus.choices)
-    recipient = models.EmailField(_("recipient"))
-    language = models.CharField(_("language"), max_length=2)
-    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("change request email")

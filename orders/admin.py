@@ -547,6 +547,7 @@ class OrderEventAdmin(admin.ModelAdmin):
 @admin.register(OrderEmail)
 class OrderEmailAdmin(admin.ModelAdmin):
     list_display = ["event", "recipient", "language", "sent_at"]
+    fields = ["event", "recipient", "language"]  # the order they had before the SentEmail base
     list_filter = ["language", "sent_at"]
     search_fields = ["recipient", "=event__order__number"]
 

@@ -8,7 +8,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from csol.core.models import ActorEvent
+from csol.core.models import ActorEvent, SentEmail
 from csol.core.tenancy import CustomerOwnedQuerySet
 
 
@@ -269,15 +269,12 @@ class OrderEvent(ActorEvent):
         return f"{self.order_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class OrderEmail(models.Model):
+class OrderEmail(SentEmail):
     """One email sent for one event to one address: written before sending, so a retry never sends twice."""
 
     event = models.ForeignKey(
         OrderEvent, verbose_name=_("event"), on_delete=models.CASCADE, related_name="emails"
     )
-    recipient = models.EmailField(_("recipient"))
-    language = models.CharField(_("language"), max_length=2)
-    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("order email")

@@ -1,4 +1,4 @@
-"""What the apps' history rows share: who did something, and when."""
+"""What the apps' history rows share: who did something, and when; which email went to whom."""
 
 from django.conf import settings
 from django.db import models
@@ -19,6 +19,19 @@ class ActorEvent(models.Model):
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), **ACTOR_LINK)
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class SentEmail(models.Model):
+    """One email sent to one address, written in the same transaction as the send (see
+    csol.core.emails.send_once): the app's model adds what it was about and a unique key over that
+    and `recipient`, so a retried job never sends it twice."""
+
+    recipient = models.EmailField(_("recipient"))
+    language = models.CharField(_("language"), max_length=2)
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
 
     class Meta:
         abstract = True
