@@ -146,8 +146,20 @@ baselines.RAW_QUERIES.update(
         "invoice_detail": """SELECT i.number, l.line_number, l.description, l.quantity, l.unit_price,
             l.net_amount FROM billing_invoice i JOIN billing_invoiceline l ON l.invoice_id = i.id
             WHERE i.number = %(key)s""",
-        "serial": """SELECT r.machine_type, r.serial_number, r.status, s.name FROM inventory_inventoryrecord r
+        # The columns the lookup shows: type-model, serial, product, site, status, and the coverage
+        # (warranty end, and the covering contract in force that ends last).
+        "serial": """SELECT r.machine_type, r.model, r.serial_number, p.name_en, s.name, r.status,
+            r.warranty_end, k.end_date, k.number
+            FROM inventory_inventoryrecord r
             JOIN core_site s ON s.id = r.site_id
+            JOIN orders_product p ON p.id = r.product_id
+            LEFT JOIN LATERAL (
+                SELECT c.end_date, c.number FROM contracts_contract c
+                JOIN inventory_inventoryrecord_contracts rc ON rc.contract_id = c.id
+                WHERE rc.inventoryrecord_id = r.id AND c.status IN ('active', 'expiring')
+                  AND c.start_date <= CURRENT_DATE AND c.end_date >= CURRENT_DATE
+                ORDER BY c.end_date DESC, c.number LIMIT 1
+            ) k ON true
             WHERE r.customer_id = %(customer_id)s AND r.serial_number = %(key)s""",
     }
 )

@@ -9,6 +9,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Customers and users")
 
     def ready(self):
+        from csol.core import receivers
         from csol.core.services.desks import desk_groups_sync_after_migrate
+
+        receivers.connect()
 
         post_migrate.connect(desk_groups_sync_after_migrate, dispatch_uid="csol-desk-groups")

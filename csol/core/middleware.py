@@ -8,7 +8,7 @@ ACTIVE_CUSTOMER_SESSION_KEY = "csol_active_customer"
 def _viewer(request) -> Viewer:
     # An agent viewing the portal as a customer user (csol.audit) sees exactly what that user sees.
     user = getattr(request, "impersonated_user", None) or request.user
-    return viewer_for(user, request.session.get(ACTIVE_CUSTOMER_SESSION_KEY))
+    return viewer_for(user, request.session.get(ACTIVE_CUSTOMER_SESSION_KEY), cached=True)
 
 
 class ViewerMiddleware:

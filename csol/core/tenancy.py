@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from django.core.cache import cache
 from django.db import models
+from django.utils import timezone
 
 from csol.core.models import Customer, Membership, PartnerAuthorisation, Role, Scope
 
@@ -34,6 +36,9 @@ class Viewer:
 
     user: object
     active_customer_id: int | None = None
+    # Requests read the memberships and authorisations through the cache (see _access); code that
+    # holds a user object across changes (tasks, tests) reads them from the database.
+    cached: bool = False
     _scoped_ids: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -45,10 +50,21 @@ class Viewer:
         return bool(getattr(self.user, "partner_id", None)) and not self.is_agent
 
     @cached_property
-    def _memberships(self) -> dict[int, Membership]:
-        """Customer id → the user's active membership, with its customer (one query for both)."""
+    def _access(self) -> tuple[dict[int, Membership], dict[int, set[str]]]:
+        """The memberships and the partner scopes: from the cache for a request, else two queries."""
         if not getattr(self.user, "is_authenticated", False) or not self.user.is_active:
-            return {}
+            return {}, {}
+        if not self.cached:
+            return self._read_memberships(), self._read_partner_scopes()
+        key = access_cache_key(self.user)
+        access = cache.get(key)
+        if access is None:
+            access = (self._read_memberships(), self._read_partner_scopes())
+            cache.set(key, access, ACCESS_CACHE_SECONDS)
+        return access
+
+    def _read_memberships(self) -> dict[int, Membership]:
+        """Customer id → the user's active membership, with its customer (one query for both)."""
         rows = (
             Membership.objects.filter(
                 user=self.user, is_active=True, customer__status__in=["active", "credit_hold"]
@@ -58,15 +74,8 @@ class Viewer:
         )
         return {membership.customer_id: membership for membership in rows}
 
-    @cached_property
-    def roles(self) -> dict[int, str]:
-        """Customer id → role, for the user's active memberships."""
-        return {customer_id: membership.role for customer_id, membership in self._memberships.items()}
-
-    @cached_property
-    def partner_scopes(self) -> dict[int, set[str]]:
-        """Customer id → scopes, for the partner's authorisations in force today."""
-        if not self.is_partner or not self.user.is_active:
+    def _read_partner_scopes(self) -> dict[int, set[str]]:
+        if not self.is_partner:
             return {}
         scopes: dict[int, set[str]] = {}
         rows = PartnerAuthorisation.objects.in_force().filter(partner_id=self.user.partner_id)
@@ -78,6 +87,20 @@ class Viewer:
                 granted.add(Scope.SERVICE_REQUESTS)
             scopes[customer_id] = granted
         return scopes
+
+    @property
+    def _memberships(self) -> dict[int, Membership]:
+        return self._access[0]
+
+    @cached_property
+    def roles(self) -> dict[int, str]:
+        """Customer id → role, for the user's active memberships."""
+        return {customer_id: membership.role for customer_id, membership in self._memberships.items()}
+
+    @property
+    def partner_scopes(self) -> dict[int, set[str]]:
+        """Customer id → scopes, for the partner's authorisations in force today."""
+        return self._access[1]
 
     def selectable_customer_ids(self) -> list[int]:
         """Customers the user may switch to (memberships, then partner authorisations)."""
@@ -127,9 +150,26 @@ class Viewer:
         return Customer.objects.filter(id=self.active_customer_id).first()
 
 
-def viewer_for(user, active_customer_id: int | None = None) -> Viewer:
-    """A Viewer for a user outside a request (tasks, tests), with a valid active customer."""
-    viewer = Viewer(user=user)
+# How long an unchanged user's access is kept; a change makes the entry unreachable at once (the key
+# holds the user's access_version), this only bounds the memory of idle users' entries.
+ACCESS_CACHE_SECONDS = 15 * 60
+
+
+def access_cache_key(user) -> str:
+    """The cache key of what the user may see, valid until their access changes or the day ends.
+
+    The day is in the key because partner authorisations start and end on dates. The date the user
+    joined tells apart two users given the same id (SQLite reuses the ids of rolled-back rows).
+    """
+    return (
+        f"csol:access:{user.pk}:{user.date_joined.timestamp()}:{user.access_version}:"
+        f"{user.partner_id}:{user.is_staff}:{timezone.localdate().isoformat()}"
+    )
+
+
+def viewer_for(user, active_customer_id: int | None = None, *, cached: bool = False) -> Viewer:
+    """A Viewer for a user with a valid active customer (cached=True for a user read in this request)."""
+    viewer = Viewer(user=user, cached=cached)
     selectable = viewer.selectable_customer_ids()
     if active_customer_id in selectable:
         viewer.active_customer_id = active_customer_id

@@ -339,6 +339,7 @@ def test_worklist_query_ceiling(agent_client, today, django_assert_max_num_queri
         return len(ctx.captured_queries)
 
     InvoiceFactory(due_date=today - timedelta(days=10))
+    page_queries()  # the agent's access is cached from the first page on
     few = page_queries()
     for days in range(20):
         InvoiceFactory(due_date=today - timedelta(days=days + 1))

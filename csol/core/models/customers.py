@@ -2,7 +2,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from csol.core.models.users import Language
+from csol.core.models.users import AccessRowsQuerySet, Language, ids_concerned
 
 postal_code_validator = RegexValidator(
     r"^[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d$",
@@ -43,6 +43,11 @@ def default_language_for(province: str) -> str:
     return Language.FRENCH if province == Province.QC else Language.ENGLISH
 
 
+class CustomerQuerySet(AccessRowsQuerySet):
+    def _access_targets(self, changes):
+        return {"customer_ids": ids_concerned(self, "pk", changes)}
+
+
 class Customer(models.Model):
     """A commercial customer: a company, never an individual."""
 
@@ -70,6 +75,8 @@ class Customer(models.Model):
         help_text=_("Every user of the company confirms each sign-in with a code from an authenticator app."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = CustomerQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("customer")

@@ -3,6 +3,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from csol.core.models.users import AccessRowsQuerySet, ids_concerned
+
 
 class Role(models.TextChoices):
     """A user's role within one customer company."""
@@ -11,6 +13,11 @@ class Role(models.TextChoices):
     BUYER = "buyer", _("Buyer")
     ACCOUNTS_PAYABLE = "ap", _("Accounts payable")
     VIEWER = "viewer", _("Viewer")
+
+
+class MembershipQuerySet(AccessRowsQuerySet):
+    def _access_targets(self, changes):
+        return {"user_ids": ids_concerned(self, "user_id", changes, "user", "user_id")}
 
 
 class Membership(models.Model):
@@ -25,6 +32,8 @@ class Membership(models.Model):
     role = models.CharField(_("role"), max_length=8, choices=Role.choices, default=Role.VIEWER)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("membership")

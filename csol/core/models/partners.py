@@ -3,6 +3,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from csol.core.models.users import AccessRowsQuerySet, ids_concerned
+
 
 class Scope(models.TextChoices):
     """What a business partner may do for a customer."""
@@ -28,7 +30,10 @@ class Partner(models.Model):
         return self.name
 
 
-class PartnerAuthorisationQuerySet(models.QuerySet):
+class PartnerAuthorisationQuerySet(AccessRowsQuerySet):
+    def _access_targets(self, changes):
+        return {"partner_ids": ids_concerned(self, "partner_id", changes, "partner", "partner_id")}
+
     def in_force(self, *, on=None):
         """Authorisations valid on the given date (today by default) and not revoked."""
         day = on or timezone.localdate()

@@ -1,6 +1,6 @@
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +30,44 @@ class UserManager(BaseUserManager):
         # Emails are stored lower-case; sign-in is case-insensitive.
         return self.get(**{self.model.USERNAME_FIELD: username.lower()})
 
+    def access_changed(self, *, user_ids=(), customer_ids=(), partner_ids=()) -> None:
+        """Make the cached access (csol.core.tenancy) of the users concerned unreachable at once."""
+        users = models.Q(pk__in=list(user_ids))
+        if customer_ids:
+            users |= models.Q(memberships__customer_id__in=list(customer_ids))
+        if partner_ids:
+            users |= models.Q(partner_id__in=list(partner_ids))
+        # One UPDATE that loads no row (a customer may have many users).
+        concerned = self.filter(pk__in=self.filter(users).values("pk"))
+        concerned.update(access_version=models.F("access_version") + 1)
+
+
+class AccessRowsQuerySet(models.QuerySet):
+    """Rows that decide what users may see: memberships, partner authorisations, customers.
+
+    save() and delete() tell the users' tenancy cache through csol.core.receivers; QuerySet.update()
+    sends no signal, so it tells the cache itself. Subclasses name whom their rows concern.
+    """
+
+    def _access_targets(self, changes: dict) -> dict[str, set]:
+        raise NotImplementedError
+
+    def update(self, **kwargs):
+        with transaction.atomic(using=self.db):
+            targets = self._access_targets(kwargs)
+            rows = super().update(**kwargs)
+            User.objects.access_changed(**targets)
+        return rows
+
+
+def ids_concerned(queryset, field: str, changes: dict, *names: str) -> set:
+    """The ids in `field` of the rows, and the one an update moves them to (user=, partner=...)."""
+    ids = set(queryset.values_list(field, flat=True).order_by())
+    for name in names:
+        if name in changes:
+            ids.add(getattr(changes[name], "pk", changes[name]))
+    return ids
+
 
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in: a customer's employee, a partner's employee, or a CSO agent."""
@@ -51,6 +89,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Bumped whenever what the user may see changes (a membership, an authorisation of their partner,
+    # a customer they belong to): the tenancy cache (csol.core.tenancy) keys on it. The row is read
+    # on every request anyway, so every process sees the change on the user's next request.
+    access_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
