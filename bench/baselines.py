@@ -1,6 +1,8 @@
 """The two baselines every figure is compared with, measured in the same run.
 
 H: a signed-in view returning a bare response (the cost of the middleware stack and the session).
+S: a signed-in portal page with nothing in it (the shell: header, navigation, footer), for what
+   every page costs before its own work; not a target, the floor a page's ratio sits on.
 R: a signed-in view rendering the same rows as the page under test from ONE raw SQL query with a
    minimal template (the cost of the data itself). A page at 2 × R spends as much on its own work
    (ORM, template, tenancy) as the data costs.
@@ -23,6 +25,14 @@ RAW_QUERIES: dict[str, str] = {}
 @login_required
 def bare(request):
     return HttpResponse("ok")
+
+
+_EMPTY_PAGE = engines["django"].from_string('{% extends "base.html" %}')
+
+
+@login_required
+def shell(request):
+    return HttpResponse(_EMPTY_PAGE.render({}, request))
 
 
 @login_required

@@ -3,6 +3,9 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
+# The cache production uses (README, "Production"): Redis, here a database of the benchmark's own.
+# It serves the sessions, the tenancy cache and the page header; BENCH_CACHE_URL=locmemcache:// to compare.
+os.environ["CACHE_URL"] = os.environ.get("BENCH_CACHE_URL", "rediscache://127.0.0.1:6379/13")
 
 from csol.settings import *  # noqa: E402,F403
 

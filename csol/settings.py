@@ -123,6 +123,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://csol")
 }
+# Sessions are read from the cache when every process shares it (Redis in production): a page then
+# costs no session query, and the database still keeps them (cached_db). A per-process memory cache
+# would let one process go on serving a session that another has ended: the database alone, then.
+CACHE_IS_SHARED = not CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache"))
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db" if CACHE_IS_SHARED else "django.contrib.sessions.backends.db"
+)
 
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [

@@ -42,7 +42,9 @@ def shell(request):
     match = getattr(request, "resolver_match", None)
     current_app = match.app_name if match else None
     context["dashboard_active"] = bool(match and match.view_name == "portal:dashboard")
-    context["nav_areas"] = [
+    # Callables: the template evaluates them only when it draws the header, which the shell_header
+    # tag (csol/portal/templatetags/shell.py) serves from the cache on most pages.
+    context["nav_areas"] = lambda: [
         {
             "key": area.key,
             "label": area.label,
@@ -54,6 +56,5 @@ def shell(request):
         if area.visible is None or area.visible(viewer)
     ]
     context["viewer"] = viewer
-    # A callable: the template evaluates it (one query) only when the switcher is drawn.
     context["switchable_customers"] = lambda: switchable_customers(viewer)
     return context

@@ -34,7 +34,9 @@ class UserManager(BaseUserManager):
         """Make the cached access (csol.core.tenancy) of the users concerned unreachable at once."""
         users = models.Q(pk__in=list(user_ids))
         if customer_ids:
+            # Its members, and the partners' users acting for it (their switcher shows its name).
             users |= models.Q(memberships__customer_id__in=list(customer_ids))
+            users |= models.Q(partner__authorisations__customer_id__in=list(customer_ids))
         if partner_ids:
             users |= models.Q(partner_id__in=list(partner_ids))
         # One UPDATE that loads no row (a customer may have many users).

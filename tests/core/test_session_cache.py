@@ -1,0 +1,51 @@
+"""With a shared cache (Redis in production), a page reads its session from the cache, not the database."""
+
+import os
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+
+from tests.conftest import signed_in
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs Redis (REDIS_URL), as in CI"),
+]
+
+
+@pytest.fixture
+def redis_cache(worker_id):
+    base = os.environ["REDIS_URL"].rsplit("/", 1)[0]
+    caches = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"{base}/14",
+            "KEY_PREFIX": f"csol-test-{worker_id}",
+        }
+    }
+    with override_settings(CACHES=caches, SESSION_ENGINE="django.contrib.sessions.backends.cached_db"):
+        from django.core.cache import cache
+
+        cache.clear()
+        yield
+        cache.clear()
+
+
+def test_settings_choose_cached_sessions_only_for_a_shared_cache():
+    from django.conf import settings
+
+    expected = "cached_db" if settings.CACHE_IS_SHARED else ".db"
+    assert settings.SESSION_ENGINE.endswith(expected)
+
+
+def test_page_costs_no_session_query_and_sign_out_ends_the_session(redis_cache, customer_user):
+    client = signed_in(customer_user)
+    assert client.get("/en/orders/").status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/en/orders/").status_code == 200
+    tables = " ".join(query["sql"] for query in queries.captured_queries)
+    assert "django_session" not in tables and "core_membership" not in tables
+    assert client.post("/en/accounts/sign-out/").status_code == 302
+    assert client.get("/en/orders/").status_code == 302  # signed out everywhere: cache and database
