@@ -38,11 +38,13 @@ def _default_language():
 def _empty_cache():
     # Cached values (invoice list totals, lookup counters) are keyed by database ids, which a
     # rolled-back test hands out again: each test starts with an empty cache.
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in caches:
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in caches:
+        caches[alias].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import models
 from django.utils import timezone
 
@@ -57,10 +57,10 @@ class Viewer:
         if not self.cached:
             return self._read_memberships(), self._read_partner_scopes()
         key = access_cache_key(self.user)
-        access = cache.get(key)
+        access = caches["local"].get(key)
         if access is None:
             access = (self._read_memberships(), self._read_partner_scopes())
-            cache.set(key, access, ACCESS_CACHE_SECONDS)
+            caches["local"].set(key, access, ACCESS_CACHE_SECONDS)
         return access
 
     def _read_memberships(self) -> dict[int, Membership]:

@@ -16,9 +16,10 @@ pytestmark = [
 
 
 @pytest.fixture
-def redis_cache(worker_id):
+def redis_cache(worker_id, settings):
     base = os.environ["REDIS_URL"].rsplit("/", 1)[0]
     caches = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": f"{base}/14",

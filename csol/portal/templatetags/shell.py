@@ -3,7 +3,8 @@
 The header (brand, customer switcher, language and user menus, navigation) is the same on every page
 a user sees in a language, for a customer, in an area of the portal; rendering it cost about a
 millisecond on each page. It is rendered with two marks in place of what changes on every request,
-the CSRF token and the current path (the forms' "next"), kept in the cache, and the marks replaced.
+the CSRF token and the current path (the forms' "next"), kept in the process's memory (the "local"
+cache: the key changes whenever the header would), and the marks replaced.
 
 What the key holds is everything the header shows: the user (name, agent or not), whose access the
 viewer has (its access_version changes with memberships, authorisations and customers, so the
@@ -14,7 +15,7 @@ active area.
 from hashlib import blake2b
 
 from django import template
-from django.core.cache import cache
+from django.core.cache import caches
 from django.template.loader import get_template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -48,11 +49,11 @@ def header_cache_key(context) -> str:
 @register.simple_tag(takes_context=True)
 def shell_header(context):
     key = header_cache_key(context)
-    html = cache.get(key)
+    html = caches["local"].get(key)
     if html is None:
         with context.push(csrf_token=CSRF_MARK, shell_next=NEXT_MARK):
             html = get_template(HEADER_TEMPLATE).template.render(context)
-        cache.set(key, html, HEADER_CACHE_SECONDS)
+        caches["local"].set(key, html, HEADER_CACHE_SECONDS)
     request = context.get("request")
     token = str(context.get("csrf_token", ""))
     path = escape(request.get_full_path()) if request is not None else ""
