@@ -1,4 +1,5 @@
-"""Emails about disputes: the billing desk hears of the customer's words, the customer of the agent's.
+"""Emails about disputes: the billing desk hears of the customer's words, the customer of the agent's
+(including a dispute an agent opened on the customer's behalf).
 
 Each email is keyed by the dispute, the event ("opened", "message:<id>", "decision:<event id>") and
 the address; the key row and the send commit together, so a retried task never mails twice and a
@@ -102,8 +103,10 @@ def dispute_email_send(*, dispute: Dispute, key: str) -> int:
     kind, _sep, ident = key.partition(":")
     if kind == "opened":
         first = dispute.messages.select_related("author").order_by("created_at", "id").first()
-        if dispute.opened_by is None or dispute.opened_by.is_staff:
-            return 0  # an agent opening it for the customer needs no notice
+        if dispute.opened_by is not None and dispute.opened_by.is_staff:
+            # Opened by an agent for the customer (on the phone, say): its paying contacts are told,
+            # so that nobody pays, or chases, an amount the desk is already looking into.
+            return _to_customer(dispute, key, "dispute_opened_for_you", {"message": first})
         return _to_desk(dispute, key, {"opened": True, "message": first})
     if kind == "message":
         message = DisputeMessage.objects.select_related("author").filter(pk=ident, dispute=dispute).first()

@@ -107,8 +107,8 @@ def dispute_open(
         )
         _attach(first, files, types)
         DisputeEvent.objects.create(dispute=dispute, actor=actor, to_status=DisputeStatus.OPEN)
-        if not actor.is_staff:
-            dispute_email_enqueue(dispute=dispute, key="opened")
+        # The billing desk hears of a customer's dispute; the customer of one an agent opened for it.
+        dispute_email_enqueue(dispute=dispute, key="opened")
     return dispute
 
 

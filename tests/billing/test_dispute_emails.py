@@ -80,12 +80,43 @@ def test_a_configured_desk_mailbox_replaces_the_agents(
     assert mail.outbox[0].subject.startswith("Contestation ouverte")  # the portal's default language
 
 
-def test_an_agent_opening_for_the_customer_sends_no_notice(
-    agent, invoice, django_capture_on_commit_callbacks
+def test_an_agent_opening_for_the_customer_tells_its_paying_contacts_once(
+    customer,
+    customer_user,
+    ap_user,
+    viewer_user,
+    agent,
+    invoice,
+    other_user,
+    django_capture_on_commit_callbacks,
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        _open(agent, invoice)
-    assert mail.outbox == []
+        dispute = _open(agent, invoice)
+    sent = _about(dispute)
+    # Its administrators and accounts payable, in French (a Quebec customer); not the desk, not its
+    # read-only users, not another customer's.
+    assert _to(sent) == ["admin@acme.example", "ap@acme.example"]
+    assert agent.email not in _to(mail.outbox)
+    subject = f"Une contestation a été ouverte en votre nom sur la facture {invoice.number}"
+    assert all(m.subject == subject for m in sent)
+    assert "114,98" in sent[0].body and "Le prix convenu était plus bas." in sent[0].body
+    assert f"/fr/invoices/{invoice.number}/disputes/{dispute.pk}/" in sent[0].body
+    assert dispute_email_task.apply(args=[dispute.pk, "opened"]).get() == 0
+    assert len(_about(dispute)) == 2
+
+
+def test_an_agent_opened_dispute_is_announced_in_english_outside_quebec(
+    other_customer, other_user, agent, django_capture_on_commit_callbacks
+):
+    invoice = make_invoice(other_customer, [(Decimal("1000.00"), "standard", None)])
+    with django_capture_on_commit_callbacks(execute=True):
+        dispute = _open(agent, invoice)
+    (sent,) = _about(dispute)
+    assert sent.to == [other_user.email]
+    assert sent.subject == f"A dispute was opened for you on invoice {invoice.number}"
+    assert "on your behalf" in sent.body and "held out of reminders" in sent.body
+    html = sent.alternatives[0][0]
+    assert 'href="http' in html and f"/en/invoices/{invoice.number}/disputes/{dispute.pk}/" in html
 
 
 def test_agent_reply_reaches_the_opener_and_the_paying_contacts_in_french_for_quebec(
