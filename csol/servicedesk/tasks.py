@@ -1,9 +1,8 @@
 """Service-desk emails, each sent once per recipient in the recipient's language."""
 
 from celery import shared_task
-from django.db import IntegrityError, transaction
 
-from csol.core.emails import portal_url, send_templated_email
+from csol.core.emails import portal_url, send_once
 from csol.core.selectors import desk_recipients
 from csol.servicedesk import sla
 from csol.servicedesk.models import EmailKind, Message, RequestEvent, SentEmail, ServiceRequest, Status
@@ -20,7 +19,7 @@ def _send_once(
     address: str = "",
     language: str = "",
 ) -> bool:
-    """Write the sent-log row, then send, in one transaction: a second run finds the row and stops.
+    """Write the sent-log row and send in one transaction (csol.core.emails.send_once).
 
     To a user (`recipient`, in their language) or to a bare address (a desk's mailbox, in `language`).
     """
@@ -29,37 +28,29 @@ def _send_once(
             return False
         address = recipient.email
         language = recipient.language or service_request.customer.language
-        lookup = {"recipient": recipient}
-    else:
-        lookup = {"recipient": None, "address": address.lower()}
-    try:
-        with transaction.atomic():
-            _, created = SentEmail.objects.get_or_create(
-                request=service_request,
-                key=key,
-                **lookup,
-                defaults={"kind": kind, "language": language, "address": address.lower()},
-            )
-            if not created:
-                return False
-            send_templated_email(
-                to=[address],
-                template=template,
-                language=language,
-                context={
-                    **context,
-                    "request": service_request,
-                    "recipient": recipient,
-                    "url": portal_url(
-                        "servicedesk:detail", language=language, reference=service_request.reference
-                    ),
-                    "zone": sla.zone_for(service_request.customer.province),
-                },
-            )
-    except IntegrityError:
-        # Another worker wrote the row first: it sends.
-        return False
-    return True
+    # The row's unique keys (request, key and recipient, or address for a desk mailbox) make a second
+    # run send nothing.
+    log = SentEmail(
+        request=service_request,
+        key=key,
+        recipient=recipient,
+        kind=kind,
+        language=language,
+        address=address.lower(),
+    )
+    return send_once(
+        log,
+        to=[address],
+        template=template,
+        language=language,
+        context={
+            **context,
+            "request": service_request,
+            "recipient": recipient,
+            "url": portal_url("servicedesk:detail", language=language, reference=service_request.reference),
+            "zone": sla.zone_for(service_request.customer.province),
+        },
+    )
 
 
 def _fetch(request_id):
