@@ -71,6 +71,10 @@ class Coverage:
         return _("Not covered")
 
 
+# Of the contracts in force on a record, the one that covers it is the one that ends last.
+COVERING_FIRST = ("-end_date", "number")
+
+
 def _contracts_in_force(today: date) -> QuerySet:
     """Contracts in force today (a contract ending today still covers)."""
     return Contract.objects.filter(status__in=COVERING_STATUSES, start_date__lte=today, end_date__gte=today)
@@ -84,7 +88,7 @@ def _covering_contracts(today: date) -> QuerySet:
 def with_coverage(queryset: QuerySet, *, today: date | None = None) -> QuerySet:
     """Annotate each record with the contract in force that ends last (read by coverage_of)."""
     today = today or timezone.localdate()
-    contracts = _covering_contracts(today).order_by("-end_date", "number")
+    contracts = _covering_contracts(today).order_by(*COVERING_FIRST)
     return queryset.annotate(
         coverage_contract_end=Subquery(contracts.values("end_date")[:1], output_field=DateField()),
         coverage_contract_number=Subquery(contracts.values("number")[:1], output_field=CharField()),
@@ -106,7 +110,7 @@ def attach_coverage(records: list[InventoryRecord], *, today: date | None = None
     covering = (
         _contracts_in_force(today)
         .filter(covered_records__in=list(by_id))
-        .order_by("-end_date", "number")  # the first per record is the one that ends last
+        .order_by(*COVERING_FIRST)  # the first row of each record is its coverage
         .values_list("covered_records", "end_date", "number")
     )
     for record_id, end_date, number in covering:
