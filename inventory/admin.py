@@ -14,6 +14,7 @@ from csol.core.csv_export import csv_response
 from csol.core.uploads import UploadPolicy, validate_uploads
 from inventory.forms import ImportForm
 from inventory.imports import COLUMNS, records_import
+from inventory.lookup import normalise_query, search_conditions
 from inventory.models import (
     TRANSITIONS,
     ChangeRequest,
@@ -24,7 +25,7 @@ from inventory.models import (
     RecordEvent,
     RecordStatus,
 )
-from inventory.selectors import coverage_of, normalise_query, search_conditions, with_coverage
+from inventory.selectors import coverage_of, with_coverage
 from inventory.services import (
     EDITABLE_FIELDS,
     _event,

@@ -1,21 +1,19 @@
-"""Reads on the installed base: coverage, lists, lookup, history; customer-facing reads take the viewer."""
+"""Reads on the installed base: coverage, lists, history (the lookup: inventory/lookup.py).
 
-import re
+Customer-facing reads take the viewer.
+"""
+
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import (
-    Case,
     CharField,
     DateField,
     Exists,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Value,
-    When,
 )
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -29,9 +27,6 @@ from orders.models import Product
 # A contract covers its records while it is in force: active, or active and close to its end.
 COVERING_STATUSES = (ContractStatus.ACTIVE, ContractStatus.EXPIRING)
 EXPIRING_WITHIN_DAYS = 90
-SEARCH_LIMIT = 50
-# Partial matches need this many characters: fewer would list half the base at once.
-MIN_PARTIAL_LENGTH = 3
 
 
 class CoverageKind:
@@ -215,127 +210,6 @@ def products_for(*, viewer) -> QuerySet:
     """Products present in the viewer's installed base (the list's product filter)."""
     product_ids = InventoryRecord.objects.visible_to(viewer).values("product_id")
     return Product.objects.filter(id__in=product_ids).order_by("sku")
-
-
-# --- Lookup -----------------------------------------------------------------------------------------
-
-_TYPE_PAIR = re.compile(r"^([A-Z0-9]{4})[-\s]([A-Z0-9]{1,40})$")
-_TOKEN = re.compile(r"^[A-Z0-9][A-Z0-9./-]*$")
-
-
-def normalise_query(query: str) -> str:
-    return " ".join((query or "").split()).upper()[:60]
-
-
-def _exact_conditions(term: str) -> tuple[Q, list[When]]:
-    """Exact keys: a serial number, a type and serial, a type-model pair, a machine type (b-tree indexes)."""
-    conditions = Q(serial_number=term)
-    ranks = [When(serial_number=term, then=Value(0))]
-    pair = _TYPE_PAIR.match(term)
-    if pair:
-        machine_type, rest = pair.groups()
-        # 9080-78ABC12 is a type and serial number; 9080-HEX a type and model.
-        conditions |= Q(machine_type=machine_type, serial_number=rest) | Q(
-            machine_type=machine_type, model=rest
-        )
-        ranks.append(When(machine_type=machine_type, serial_number=rest, then=Value(0)))
-        ranks.append(When(machine_type=machine_type, model=rest, then=Value(1)))
-    if _TOKEN.match(term) and len(term) <= 8:
-        conditions |= Q(machine_type=term)
-        ranks.append(When(machine_type=term, then=Value(1)))
-    return conditions, ranks
-
-
-def _partial_conditions(term: str) -> tuple[Q | None, list[When]]:
-    """Partial keys: serial numbers containing the term, type or model prefixes, product names."""
-    conditions, ranks = None, []
-
-    def add(condition: Q, rank: int):
-        nonlocal conditions
-        conditions = condition if conditions is None else conditions | condition
-        ranks.append(When(condition, then=Value(rank)))
-
-    pair = _TYPE_PAIR.match(term)
-    if pair:
-        machine_type, rest = pair.groups()
-        add(Q(machine_type=machine_type, model__startswith=rest), 2)
-        add(Q(machine_type=machine_type, serial_number__startswith=rest), 2)
-    if len(term) < MIN_PARTIAL_LENGTH:
-        return conditions, ranks
-    # The rank of a prefix is tested before the rank of a match anywhere (When order matters).
-    ranks.append(When(serial_number__startswith=term, then=Value(2)))
-    add(Q(serial_number__contains=term), 3)  # a trigram index on PostgreSQL
-    if len(term) <= 8:
-        add(Q(machine_type__startswith=term), 3)
-    # Products are a small catalogue: read the matching ids first, then one index on records.
-    product_ids = list(
-        Product.objects.filter(
-            Q(name_fr__icontains=term) | Q(name_en__icontains=term) | Q(sku__istartswith=term)
-        ).values_list("id", flat=True)[:200]
-    )
-    if product_ids:
-        add(Q(product_id__in=product_ids), 4)
-    return conditions, ranks
-
-
-def search_conditions(term: str) -> Q:
-    """Every record the (normalised) term can designate, exactly or partly (the admin's search)."""
-    exact, _ranks = _exact_conditions(term)
-    partial, _ranks = _partial_conditions(term)
-    return exact if partial is None else exact | partial
-
-
-# What the results table shows (inventory/_results.html), customer included for partners and agents.
-SEARCH_COLUMNS = (
-    "customer__number",
-    "customer__legal_name",
-    "site__name",
-    "product__name_fr",
-    "product__name_en",
-    "serial_number",
-    "machine_type",
-    "model",
-    "status",
-    "warranty_end",
-)
-
-
-def search_querysets(*, viewer, query: str):
-    """The lookup's queries in the order they are tried: exact keys, then partial ones."""
-    term = normalise_query(query)
-    if not term:
-        return
-    # The columns the results show, and no coverage annotation (record_search attaches it).
-    visible = (
-        InventoryRecord.objects.visible_to(viewer)
-        .select_related("site", "product", "customer")
-        .only(*SEARCH_COLUMNS)
-    )
-    for phase in (_exact_conditions, _partial_conditions):
-        conditions, ranks = phase(term)
-        if conditions is None:
-            continue
-        records = visible.filter(conditions)
-        order = ["machine_type", "model", "serial_number", "pk"]
-        if len(ranks) > 1:
-            # Several kinds of match: the best kind first. A term that can only be a serial number
-            # (the usual lookup) has one kind: no rank to compute, a plain index lookup.
-            records = records.annotate(match_rank=Case(*ranks, default=Value(5), output_field=IntegerField()))
-            order.insert(0, "match_rank")
-        yield records.order_by(*order)
-
-
-def record_search(*, viewer, query: str, limit: int = SEARCH_LIMIT, today: date | None = None) -> list:
-    """Records matching a serial number, machine type, type-model pair or product name (best first).
-
-    Exact keys are tried first and, when they match, answer alone: an exact serial lookup reads one
-    b-tree index whatever the size of the base. Partial matches are searched only otherwise.
-    """
-    for records in search_querysets(viewer=viewer, query=query):
-        found = list(records[:limit])
-        if found:
-            return attach_coverage(found, today=today)
-    return []
 
 
 # --- Dashboard and software -------------------------------------------------------------------------

@@ -8,15 +8,14 @@ from django.utils.translation import gettext as _
 
 from csol.core.csv_export import csv_response
 from inventory.forms import ChangeRequestForm, LookupForm, RecordFilterForm
+from inventory.lookup import SEARCH_LIMIT, record_search
 from inventory.selectors import (
-    SEARCH_LIMIT,
     coverage_of,
     record_change_requests,
     record_contracts,
     record_get,
     record_history,
     record_list,
-    record_search,
     software_entitlements,
 )
 from inventory.services import change_request_submit

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 
 from csol.core.tenancy import viewer_for
-from inventory.selectors import search_querysets
+from inventory.lookup import exact_statement, normalise_query, partial_matches
 from tests.inventory.factories import RecordFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -39,9 +39,12 @@ def large_base(customer, other_customer):
         cursor.execute("ANALYZE inventory_inventoryrecord")
 
 
-def _plan(viewer, query, phase=0):
-    queryset = list(search_querysets(viewer=viewer, query=query))[phase]
-    return queryset[:50].explain()
+def _plan(viewer, query):
+    """The plan of the exact phase's statement."""
+    sql, params = exact_statement(viewer=viewer, term=normalise_query(query))
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
 
 
 def test_exact_serial_lookup_is_an_index_scan_for_agents(large_base, agent):
@@ -56,6 +59,6 @@ def test_exact_serial_lookup_is_an_index_scan_for_customers(large_base, customer
 
 
 def test_partial_serial_lookup_uses_the_trigram_index(large_base, agent):
-    plan = _plan(viewer_for(agent), "0031337", phase=1)
+    plan = partial_matches(viewer=viewer_for(agent), term="0031337")[:50].explain()
     assert "inventory_serial_trgm_idx" in plan
     assert "Seq Scan on inventory_inventoryrecord" not in plan

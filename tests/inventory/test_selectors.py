@@ -1,20 +1,23 @@
 import datetime
+from types import SimpleNamespace
 
 import pytest
 from django.utils import translation
 
 from contracts.models import ContractStatus
 from csol.core.tenancy import viewer_for
+from inventory.lookup import exact_matches, record_search
 from inventory.models import InventoryRecord
 from inventory.selectors import (
     CoverageFilter,
     CoverageKind,
+    attach_coverage,
     coverage_of,
     installed_base_summary,
     record_list,
-    record_search,
     with_coverage,
 )
+from tests.factories import MembershipFactory, UserFactory, member
 from tests.inventory.factories import ContractFactory, HardwareProductFactory, RecordFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,17 +25,38 @@ pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 11, 29)
 
 
-def _coverage(record, today=TODAY):
-    annotated = with_coverage(InventoryRecord.objects.filter(pk=record.pk), today=today).get()
-    return coverage_of(annotated, today=today)
+def _read_through_annotation(record, today):
+    return with_coverage(InventoryRecord.objects.filter(pk=record.pk), today=today).get()
+
+
+def _read_then_attach(record, today):
+    return attach_coverage([InventoryRecord.objects.get(pk=record.pk)], today=today)[0]
+
+
+def _read_through_lookup_statement(record, today):
+    # The lookup's own SQL (inventory/lookup.py): its tenancy is tested with real viewers below.
+    viewer = SimpleNamespace(customer_ids=lambda scope=None: [record.customer_id])
+    found = exact_matches(viewer=viewer, term=record.serial_number, today=today)
+    return next(match for match in found if match.pk == record.pk)
+
+
+@pytest.fixture(params=[_read_through_annotation, _read_then_attach, _read_through_lookup_statement])
+def read_coverage(request):
+    """Today's coverage of a record as each reader computes it: the rule is the same for all three."""
+    read = request.param
+
+    def coverage_today(record, today=TODAY):
+        return coverage_of(read(record, today), today=today)
+
+    return coverage_today
 
 
 # --- Coverage at the edges ------------------------------------------------------------------------
 
 
-def test_last_day_of_warranty_is_covered(customer):
+def test_last_day_of_warranty_is_covered(customer, read_coverage):
     record = RecordFactory(customer=customer, warranty_end=TODAY)
-    coverage = _coverage(record)
+    coverage = read_coverage(record)
     assert coverage.kind == CoverageKind.WARRANTY
     assert coverage.until == TODAY
     with translation.override("en"):
@@ -41,17 +65,17 @@ def test_last_day_of_warranty_is_covered(customer):
         assert coverage.label == "Sous garantie jusqu’au 2026-11-29"
 
 
-def test_day_after_warranty_is_not_covered(customer):
+def test_day_after_warranty_is_not_covered(customer, read_coverage):
     record = RecordFactory(customer=customer, warranty_end=TODAY - datetime.timedelta(days=1))
-    assert _coverage(record).kind == CoverageKind.NONE
-    assert not _coverage(record).is_covered
+    assert read_coverage(record).kind == CoverageKind.NONE
+    assert not read_coverage(record).is_covered
 
 
-def test_contract_ending_today_covers(customer):
+def test_contract_ending_today_covers(customer, read_coverage):
     record = RecordFactory(customer=customer)
     contract = ContractFactory(customer=customer, number="MC-TODAY", end_date=TODAY)
     record.contracts.add(contract)
-    coverage = _coverage(record)
+    coverage = read_coverage(record)
     assert coverage.kind == CoverageKind.CONTRACT
     assert coverage.until == TODAY
     assert coverage.contract_number == "MC-TODAY"
@@ -60,16 +84,16 @@ def test_contract_ending_today_covers(customer):
     assert coverage.expiring
 
 
-def test_contract_ended_yesterday_does_not_cover(customer):
+def test_contract_ended_yesterday_does_not_cover(customer, read_coverage):
     record = RecordFactory(customer=customer)
     record.contracts.add(ContractFactory(customer=customer, end_date=TODAY - datetime.timedelta(days=1)))
-    assert _coverage(record).kind == CoverageKind.NONE
+    assert read_coverage(record).kind == CoverageKind.NONE
 
 
-def test_contract_not_started_does_not_cover(customer):
+def test_contract_not_started_does_not_cover(customer, read_coverage):
     record = RecordFactory(customer=customer)
     record.contracts.add(ContractFactory(customer=customer, start_date=TODAY + datetime.timedelta(days=1)))
-    assert _coverage(record).kind == CoverageKind.NONE
+    assert read_coverage(record).kind == CoverageKind.NONE
 
 
 @pytest.mark.parametrize(
@@ -83,13 +107,13 @@ def test_contract_not_started_does_not_cover(customer):
         (ContractStatus.RENEWED, False),
     ],
 )
-def test_only_contracts_in_force_cover(customer, status, covers):
+def test_only_contracts_in_force_cover(customer, status, covers, read_coverage):
     record = RecordFactory(customer=customer)
     record.contracts.add(ContractFactory(customer=customer, status=status))
-    assert _coverage(record).is_covered is covers
+    assert read_coverage(record).is_covered is covers
 
 
-def test_longest_coverage_wins(customer):
+def test_longest_coverage_wins(customer, read_coverage):
     # Under warranty to 2027-06-30 and under contract to 2027-12-31: the contract is what counts.
     record = RecordFactory(customer=customer, warranty_end=datetime.date(2027, 6, 30))
     record.contracts.add(
@@ -98,7 +122,7 @@ def test_longest_coverage_wins(customer):
     record.contracts.add(
         ContractFactory(customer=customer, number="MC-SHORT", end_date=datetime.date(2027, 1, 31))
     )
-    coverage = _coverage(record)
+    coverage = read_coverage(record)
     assert (coverage.kind, coverage.contract_number, coverage.until) == (
         CoverageKind.CONTRACT,
         "MC-LONG",
@@ -107,14 +131,22 @@ def test_longest_coverage_wins(customer):
     # A warranty outlasting the contract is shown instead.
     record.warranty_end = datetime.date(2028, 3, 1)
     record.save()
-    assert _coverage(record).kind == CoverageKind.WARRANTY
+    assert read_coverage(record).kind == CoverageKind.WARRANTY
 
 
-def test_expiring_within_90_days_edge(customer):
+def test_contracts_ending_the_same_day_cover_by_number(customer, read_coverage):
+    record = RecordFactory(customer=customer)
+    end = datetime.date(2027, 12, 31)
+    record.contracts.add(ContractFactory(customer=customer, number="MC-B", end_date=end))
+    record.contracts.add(ContractFactory(customer=customer, number="MC-A", end_date=end))
+    assert read_coverage(record).contract_number == "MC-A"
+
+
+def test_expiring_within_90_days_edge(customer, read_coverage):
     inside = RecordFactory(customer=customer, warranty_end=TODAY + datetime.timedelta(days=90))
     outside = RecordFactory(customer=customer, warranty_end=TODAY + datetime.timedelta(days=91))
-    assert _coverage(inside).expiring
-    assert not _coverage(outside).expiring
+    assert read_coverage(inside).expiring
+    assert not read_coverage(outside).expiring
 
 
 def test_list_filters_by_coverage(customer, customer_user):
@@ -280,3 +312,42 @@ def test_agent_searches_every_customer(agent, customer, other_customer):
     a = RecordFactory(customer=customer, serial_number="66BBB01")
     b = RecordFactory(customer=other_customer, serial_number="66BBB02")
     assert set(_found(viewer_for(agent), "66BBB")) == {a.pk, b.pk}
+
+
+def test_agent_finds_an_exact_serial_in_every_customer(agent, customer, other_customer):
+    a = RecordFactory(customer=customer, serial_number="67CCC01")
+    b = RecordFactory(customer=other_customer, machine_type="67CC", model="X", serial_number="C01")
+    assert _found(viewer_for(agent), "67CCC01") == [a.pk]
+    assert _found(viewer_for(agent), "67CC-C01") == [b.pk]  # a type and serial number
+
+
+def test_exact_lookup_reads_only_the_active_customer(customer, other_customer):
+    user = member(customer)
+    MembershipFactory(user=user, customer=other_customer)
+    here = RecordFactory(customer=customer, machine_type="6868", serial_number="68DDD01")
+    there = RecordFactory(customer=other_customer, machine_type="6868", serial_number="68DDD02")
+    assert _found(viewer_for(user, customer.pk), "6868") == [here.pk]
+    assert _found(viewer_for(user, other_customer.pk), "6868") == [there.pk]
+
+
+def test_exact_lookup_for_a_user_without_customer_reads_nothing(django_assert_num_queries):
+    stranger = UserFactory()
+    RecordFactory(serial_number="69EEE01")
+    viewer = viewer_for(stranger)
+    viewer.customer_ids()
+    with django_assert_num_queries(1):  # the partial phase's product names; no record is read
+        assert _found(viewer, "69EEE01") == []
+
+
+def test_exact_lookup_limits_records_not_their_contracts(customer, customer_user):
+    # Three machines of a type, each under three contracts: the limit counts machines, once each.
+    records = [
+        RecordFactory(customer=customer, machine_type="7777", serial_number=f"77F{n}") for n in range(3)
+    ]
+    for n, record in enumerate(records):
+        for months in (6, 18, 12):
+            end = TODAY + datetime.timedelta(days=30 * months)
+            record.contracts.add(ContractFactory(customer=customer, number=f"MC-{n}-{months}", end_date=end))
+    found = record_search(viewer=viewer_for(customer_user), query="7777", limit=2, today=TODAY)
+    assert [r.pk for r in found] == [records[0].pk, records[1].pk]
+    assert [r.coverage_contract_number for r in found] == ["MC-0-18", "MC-1-18"]

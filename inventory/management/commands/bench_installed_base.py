@@ -15,7 +15,7 @@ from django.test import Client, override_settings
 from bench.harness import get, measure, table
 from csol.core.models import Customer, Membership, Role, Site, User
 from csol.core.tenancy import viewer_for
-from inventory.selectors import record_search, search_querysets
+from inventory.lookup import exact_statement, normalise_query, record_search
 from orders.models import Product, ProductKind
 
 INSERT = """
@@ -154,8 +154,11 @@ class Command(BaseCommand):
                 )
             )
         self.stdout.write(table(rows_out))
-        exact = next(search_querysets(viewer=agent_viewer, query=serial))[:50]
-        self.stdout.write("\nPlan of the exact serial lookup (agent):\n" + exact.explain(analyze=True))
+        sql, params = exact_statement(viewer=agent_viewer, term=normalise_query(serial))
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN ANALYZE " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        self.stdout.write("\nPlan of the exact serial lookup (agent):\n" + plan)
         if self.plans:
             from inventory.selectors import record_list
 
