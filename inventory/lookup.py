@@ -20,6 +20,7 @@ from django.db import connection
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from csol.core import prepared
 from csol.core.models import Customer, Site
 from inventory.models import InventoryRecord
 from inventory.selectors import COVERING_FIRST, COVERING_STATUSES, attach_coverage
@@ -154,7 +155,7 @@ def exact_matches(*, viewer, term: str, limit: int = SEARCH_LIMIT, today: date |
     if statement is None:
         return []
     with connection.cursor() as cursor:
-        cursor.execute(*statement)
+        prepared.execute(cursor, *statement)  # planned once per connection on PostgreSQL
         rows = cursor.fetchall()
     records: dict[int, InventoryRecord] = {}
     record_names = [field.attname for field in RECORD_FIELDS]

@@ -6,10 +6,17 @@ Domain apps add their own fixtures in tests/<app>/conftest.py.
 import os
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from csol.core.models import Role
-from tests.factories import CustomerFactory, PartnerAuthorisationFactory, PartnerFactory, SiteFactory, UserFactory, member
+from tests.factories import (
+    CustomerFactory,
+    PartnerAuthorisationFactory,
+    PartnerFactory,
+    SiteFactory,
+    UserFactory,
+    member,
+)
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -100,6 +107,30 @@ def agent(db):
     user = UserFactory(email="agent@csol.example", is_staff=True)
     user.groups.set(Group.objects.all())
     return user
+
+
+@pytest.fixture
+def redis_cache(worker_id, settings):
+    """The default cache on Redis, as in production (the test is skipped without REDIS_URL)."""
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("needs Redis (REDIS_URL), as in CI")
+    base = os.environ["REDIS_URL"].rsplit("/", 1)[0]
+    # clear() empties the whole Redis database: one database per test process (-n 2 in CI).
+    worker = int(worker_id[2:]) if worker_id.startswith("gw") else 0
+    caches = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"{base}/{14 + worker % 2}",
+            "KEY_PREFIX": f"csol-test-{worker_id}",
+        },
+    }
+    with override_settings(CACHES=caches, SESSION_ENGINE="django.contrib.sessions.backends.cached_db"):
+        from django.core.cache import cache
+
+        cache.clear()
+        yield
+        cache.clear()
 
 
 def signed_in(user, *, verified=None) -> Client:

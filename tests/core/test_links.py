@@ -20,3 +20,19 @@ def test_same_url_as_reverse(value, language):
 def test_values_reverse_refuses_are_refused(value):
     with pytest.raises(NoReverseMatch):
         url_maker("billing:detail", "number")(value)
+
+
+@pytest.mark.parametrize("value", [1, 42, "7", 10**12])
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_integer_parameters_give_the_url_reverse_gives(value, language):
+    with translation.override(language):
+        assert url_maker("inventory:detail", "pk")(value) == reverse("inventory:detail", kwargs={"pk": value})
+        assert url_maker("admin:inventory_inventoryrecord_change", "object_id")(value) == reverse(
+            "admin:inventory_inventoryrecord_change", kwargs={"object_id": value}
+        )
+
+
+@pytest.mark.parametrize("value", ["x", "-1", ""])
+def test_integer_parameters_refuse_what_reverse_refuses(value):
+    with pytest.raises(NoReverseMatch):
+        url_maker("inventory:detail", "pk")(value)

@@ -4,7 +4,6 @@ import os
 
 import pytest
 from django.db import connection
-from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import signed_in
@@ -13,25 +12,6 @@ pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs Redis (REDIS_URL), as in CI"),
 ]
-
-
-@pytest.fixture
-def redis_cache(worker_id, settings):
-    base = os.environ["REDIS_URL"].rsplit("/", 1)[0]
-    caches = {
-        **settings.CACHES,
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"{base}/14",
-            "KEY_PREFIX": f"csol-test-{worker_id}",
-        }
-    }
-    with override_settings(CACHES=caches, SESSION_ENGINE="django.contrib.sessions.backends.cached_db"):
-        from django.core.cache import cache
-
-        cache.clear()
-        yield
-        cache.clear()
 
 
 def test_settings_choose_cached_sessions_only_for_a_shared_cache():
