@@ -50,13 +50,18 @@ class Viewer:
         return bool(getattr(self.user, "partner_id", None)) and not self.is_agent
 
     @cached_property
+    def access_key(self) -> str:
+        """The cache key of the user's access (access_cache_key), computed once per request."""
+        return access_cache_key(self.user)
+
+    @cached_property
     def _access(self) -> tuple[dict[int, Membership], dict[int, set[str]]]:
         """The memberships and the partner scopes: from the cache for a request, else two queries."""
         if not getattr(self.user, "is_authenticated", False) or not self.user.is_active:
             return {}, {}
         if not self.cached:
             return self._read_memberships(), self._read_partner_scopes()
-        key = access_cache_key(self.user)
+        key = self.access_key
         access = caches["local"].get(key)
         if access is None:
             access = (self._read_memberships(), self._read_partner_scopes())

@@ -20,8 +20,6 @@ from django.template.loader import get_template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from csol.core.tenancy import access_cache_key
-
 register = template.Library()
 
 HEADER_TEMPLATE = "portal/_shell_header.html"
@@ -41,7 +39,7 @@ def header_cache_key(context) -> str:
         parts += [user.pk, user.get_full_name(), user.is_staff]
     if viewer:
         # The viewer's user: the signed-in user, or the customer user an agent views the portal as.
-        parts += [access_cache_key(viewer.user), viewer.active_customer_id]
+        parts += [viewer.access_key, viewer.active_customer_id]
     digest = blake2b("\x1f".join(map(str, parts)).encode(), digest_size=16).hexdigest()
     return f"csol:shell-header:{digest}"
 
