@@ -1,5 +1,6 @@
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 
 from billing.models import Invoice
 from collections_ar.models import Payment
@@ -44,6 +45,12 @@ def test_seed_bench_loads_every_table_at_the_sizes_asked(tmp_path):
             and Payment.objects.count() == 20
             and ServiceRequest.objects.count() == 15
         )
+        # Machines under contract: their own customer's, some under two.
+        covered = InventoryRecord.objects.filter(contracts__isnull=False).distinct()
+        assert 0 < covered.count() < InventoryRecord.objects.count()
+        assert not InventoryRecord.contracts.through.objects.exclude(
+            contract__customer_id=F("inventoryrecord__customer_id")
+        ).exists()
         # The dates are spread, not all "now": lists sort on them
         assert Order.objects.values("created_at__date").distinct().count() > 5
         # Running it again changes nothing
