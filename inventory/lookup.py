@@ -68,12 +68,11 @@ def _exact_q(term: str) -> Q:
 
 
 # The record's columns the results show (inventory/_results.html), in the order Model.from_db() expects.
-_SHOWN = {
-    *("id", "customer", "site", "product"),
-    *("serial_number", "machine_type", "model", "status", "warranty_end"),
-}
+# The primary key comes first, as it is the model's first field.
+_SHOWN = set("id customer site product serial_number machine_type model status warranty_end".split())
 RECORD_FIELDS = [field for field in InventoryRecord._meta.concrete_fields if field.name in _SHOWN]
-# The columns shown of the record's relations: (foreign key, model, columns), in the statement's order.
+# The columns shown of the record's relations: (foreign key, which is also the statement's alias
+# for the related table, model, columns).
 RELATED = (
     ("customer", Customer, ("id", "number", "legal_name")),
     ("site", Site, ("id", "name")),
@@ -85,11 +84,7 @@ RESULT_ORDER = ("match_rank", "machine_type", "model", "serial_number", "id")
 # and the keys (exact_statement), every value is a parameter. The records are limited before the
 # joins, so that a record linked to several contracts counts once.
 EXACT_STATEMENT = """
-SELECT {record_columns},
-       customer.id, customer.number, customer.legal_name,
-       site.id, site.name,
-       product.id, product.name_fr, product.name_en,
-       covering.end_date, covering.number
+SELECT {record_columns}, {related_columns}, covering.end_date, covering.number
 FROM (
     SELECT {columns}, CASE {ranks} ELSE {no_rank} END AS match_rank
     FROM inventory_inventoryrecord
@@ -134,6 +129,7 @@ def exact_statement(*, viewer, term: str, limit: int = SEARCH_LIMIT, today: date
     tenancy = "" if customer_ids is None else f"customer_id IN ({', '.join(['%s'] * len(customer_ids))}) AND "
     sql = EXACT_STATEMENT.format(
         record_columns=", ".join(f"r.{field.column}" for field in RECORD_FIELDS),
+        related_columns=", ".join(f"{fk}.{name}" for fk, _model, names in RELATED for name in names),
         columns=", ".join(field.column for field in RECORD_FIELDS),
         ranks=" ".join(ranks),
         no_rank=NO_RANK,
