@@ -179,10 +179,10 @@ def main():
     big_client, small_client = client_for(big), client_for(small)
     wide, narrow, wide_invoice, narrow_invoice = wide_order(big)
     from inventory.models import InventoryRecord
-    from inventory.selectors import _contracts_in_force
+    from inventory.selectors import contracts_in_force
 
     # A machine under a maintenance contract in force: the lookup reads and shows that coverage.
-    in_force = _contracts_in_force(timezone.localdate())
+    in_force = contracts_in_force(timezone.localdate())
     record = (
         InventoryRecord.objects.filter(serial_number__startswith="SN", contracts__in=in_force)
         .order_by("id")

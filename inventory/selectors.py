@@ -70,14 +70,14 @@ class Coverage:
 COVERING_FIRST = ("-end_date", "number")
 
 
-def _contracts_in_force(today: date) -> QuerySet:
+def contracts_in_force(today: date) -> QuerySet:
     """Contracts in force today (a contract ending today still covers)."""
     return Contract.objects.filter(status__in=COVERING_STATUSES, start_date__lte=today, end_date__gte=today)
 
 
 def _covering_contracts(today: date) -> QuerySet:
     """Contracts in force today covering the outer record."""
-    return _contracts_in_force(today).filter(covered_records=OuterRef("pk"))
+    return contracts_in_force(today).filter(covered_records=OuterRef("pk"))
 
 
 def with_coverage(queryset: QuerySet, *, today: date | None = None) -> QuerySet:
@@ -103,7 +103,7 @@ def attach_coverage(records: list[InventoryRecord], *, today: date | None = None
     if not by_id:
         return records
     covering = (
-        _contracts_in_force(today)
+        contracts_in_force(today)
         .filter(covered_records__in=list(by_id))
         .order_by(*COVERING_FIRST)  # the first row of each record is its coverage
         .values_list("covered_records", "end_date", "number")
