@@ -213,6 +213,22 @@ def test_lookup_query_count_does_not_grow(customer_client, customer, django_asse
     assert response.content.decode().count("QQ0") >= 40
 
 
+@pytest.mark.parametrize("machines", [1, 40])
+def test_exact_lookup_reads_records_and_coverage_in_one_query(
+    customer_client, customer, machines, django_assert_max_num_queries
+):
+    # Machines of one type, each under two contracts: the page's queries stay the same in number.
+    for index in range(machines):
+        record = RecordFactory(customer=customer, machine_type="7070", serial_number=f"EX{index:05d}")
+        record.contracts.add(ContractFactory(customer=customer), ContractFactory(customer=customer))
+    customer_client.get(_url("lookup"))
+    # The session, the user, then one statement: records, sites, products and coverage.
+    with django_assert_max_num_queries(3):
+        response = customer_client.get(_url("lookup"), {"q": "7070"})
+    html = response.content.decode()
+    assert html.count("Under maintenance contract") == machines
+
+
 def test_lookups_are_throttled_per_user(customer_client, other_client, record, settings):
     settings.INVENTORY_LOOKUPS_PER_MINUTE = 3
     for _attempt in range(3):
