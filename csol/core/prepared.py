@@ -13,7 +13,10 @@ connection remembers the names it has prepared, and a new connection starts with
 from collections.abc import Sequence
 from hashlib import blake2b
 
+from django.db import DatabaseError
+
 PLACEHOLDER = "%s"
+UNKNOWN_STATEMENT = "26000"  # PostgreSQL's invalid_sql_statement_name
 
 
 def _numbered(sql: str) -> str:
@@ -34,6 +37,14 @@ def _prepared_names(connection) -> set[str]:
     return known[1]
 
 
+def _prepare(connection, name: str, sql: str) -> None:
+    # Connection set-up, like the session's time zone: straight to the driver, so that a page's
+    # query count does not depend on whether its connection is new.
+    with connection.connection.cursor() as setup:
+        setup.execute(f"PREPARE {name} AS {_numbered(sql)}")
+    _prepared_names(connection).add(name)
+
+
 def execute(cursor, sql: str, params: Sequence) -> None:
     """Run `sql` with `params` on a Django cursor, from a statement prepared on PostgreSQL."""
     connection = cursor.db
@@ -41,12 +52,19 @@ def execute(cursor, sql: str, params: Sequence) -> None:
         cursor.execute(sql, params)
         return
     name = "csol_" + blake2b(sql.encode(), digest_size=8).hexdigest()
-    prepared = _prepared_names(connection)
-    if name not in prepared:
-        # Connection set-up, like the session's time zone: straight to the driver, so that a
-        # page's query count does not depend on whether its connection is new.
-        with connection.connection.cursor() as setup:
-            setup.execute(f"PREPARE {name} AS {_numbered(sql)}")
-        prepared.add(name)
+    if name not in _prepared_names(connection):
+        _prepare(connection, name, sql)
     arguments = f" ({', '.join([PLACEHOLDER] * len(params))})" if params else ""
-    cursor.execute(f"EXECUTE {name}{arguments}", params)
+    try:
+        cursor.execute(f"EXECUTE {name}{arguments}", params)
+    except DatabaseError as error:
+        # The session lost its statements behind our back (DISCARD ALL, a pooler handing over
+        # another session). Outside a transaction the failed EXECUTE left nothing to roll back:
+        # prepare again and run once more. Inside one, the transaction is spoilt: the error stands.
+        if getattr(error.__cause__, "pgcode", None) != UNKNOWN_STATEMENT:
+            raise
+        _prepared_names(connection).clear()  # the next call prepares again, in any case
+        if connection.in_atomic_block:
+            raise
+        _prepare(connection, name, sql)
+        cursor.execute(f"EXECUTE {name}{arguments}", params)

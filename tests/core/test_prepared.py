@@ -1,7 +1,7 @@
 """Prepared statements (csol/core/prepared.py): planned once per connection, same rows as a plain run."""
 
 import pytest
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from csol.core import prepared
 
@@ -62,3 +62,24 @@ def test_a_new_connection_prepares_again():
     # A new database session has no statement: trusting the old session's names would fail here.
     assert _run(SQL, [7, "g"]) == [(8, "g")]
     assert NAME in _prepared_on_server()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_session_that_lost_its_statements_prepares_again():
+    assert _run(SQL, [1, "a"]) == [(2, "a")]
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # what DISCARD ALL or a pooler's other session amounts to
+    assert _run(SQL, [3, "c"]) == [(4, "c")]
+    assert NAME in _prepared_on_server()
+
+
+@pytest.mark.postgres
+def test_inside_a_transaction_a_lost_statement_is_an_error():
+    assert _run(SQL, [1, "a"]) == [(2, "a")]
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    with pytest.raises(DatabaseError):
+        _run(SQL, [3, "c"])
+    # The connection forgot its names: after the transaction, the statement is prepared again.
+    assert prepared._prepared_names(connection) == set()
