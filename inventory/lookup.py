@@ -78,6 +78,7 @@ RELATED = (
     ("site", Site, ("id", "name")),
     ("product", Product, ("id", "name_fr", "name_en")),
 )
+_RELATED_FIELDS = [(InventoryRecord._meta.get_field(fk), model, names) for fk, model, names in RELATED]
 RESULT_ORDER = ("match_rank", "machine_type", "model", "serial_number", "id")
 
 # One row per record and covering contract; the placeholders in braces are filled from the model
@@ -160,9 +161,9 @@ def exact_matches(*, viewer, term: str, limit: int = SEARCH_LIMIT, today: date |
             continue  # a contract that ends earlier than the one covering the record
         record = InventoryRecord.from_db(connection.alias, record_names, row[: len(RECORD_FIELDS)])
         at = len(RECORD_FIELDS)
-        for fk, model, names in RELATED:
+        for foreign_key, model, names in _RELATED_FIELDS:
             related = model.from_db(connection.alias, names, row[at : at + len(names)])
-            InventoryRecord._meta.get_field(fk).set_cached_value(record, related)
+            foreign_key.set_cached_value(record, related)  # as select_related() does
             at += len(names)
         record.coverage_contract_end, record.coverage_contract_number = row[at], row[at + 1]
         records[record.pk] = record

@@ -7,7 +7,7 @@ placeholder and returns a function that puts each value in its place, quoted as 
 it. It serves `<str:...>` parameters (anything without a slash) and `<int:...>` ones (digits); any
 other value goes through `reverse()` itself. `reverse_once("inventory:list")` is a link without
 parameters. Both remember what they reversed for the URL configuration, script prefix and
-language in force, as the shell's links do (csol/portal/context_processors.py).
+language in force (reversal_key(), which the shell's links use too).
 """
 
 from collections.abc import Callable
@@ -24,7 +24,7 @@ NUMBER_PLACEHOLDER = 90210902109021  # for <int:...>, which refuses the text abo
 SAFE = RFC3986_SUBDELIMS + "/~:@"  # what reverse() leaves unquoted (RFC 3986 pchar)
 
 
-def _in_force() -> tuple[str, str, str]:
+def reversal_key() -> tuple[str, str, str]:
     """What a reversed URL depends on besides its name: configuration, prefix and language."""
     return get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), translation.get_language()
 
@@ -36,7 +36,7 @@ def _reversed(viewname: str, urlconf: str, script_prefix: str, language: str) ->
 
 def reverse_once(viewname: str) -> str:
     """`reverse(viewname)`, reversed once per process for each language."""
-    return _reversed(viewname, *_in_force())
+    return _reversed(viewname, *reversal_key())
 
 
 @lru_cache(maxsize=256)
@@ -56,7 +56,7 @@ def _around_placeholder(viewname: str, kwarg: str, urlconf: str, script_prefix: 
 
 def url_maker(viewname: str, kwarg: str) -> Callable[[object], str]:
     """A function of one value giving `reverse(viewname, kwargs={kwarg: value})`."""
-    parts = _around_placeholder(viewname, kwarg, *_in_force())
+    parts = _around_placeholder(viewname, kwarg, *reversal_key())
     if parts is None:
         return lambda value: reverse(viewname, kwargs={kwarg: value})
     before, after, accepts = parts

@@ -1,9 +1,9 @@
 from functools import lru_cache
 
 from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils import translation
+from django.urls import reverse
 
+from csol.core.links import reversal_key
 from csol.portal.registry import areas
 from csol.portal.views import switchable_customers
 
@@ -31,9 +31,7 @@ def _shell_urls(urlconf: str, script_prefix: str, language: str) -> dict[str, st
 def shell(request):
     """Navigation, the active customer and the contact line for the base layout."""
     context = {"supplier": settings.CSOL_SUPPLIER}
-    urls = _shell_urls(
-        get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), translation.get_language()
-    )
+    urls = _shell_urls(*reversal_key())
     context["shell_urls"] = urls
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not hasattr(request, "viewer"):
